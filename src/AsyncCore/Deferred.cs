@@ -1,0 +1,393 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace AsyncCore;
+
+/// <summary>
+/// The untyped core of a Deferred: a chain of callback/errback stages and the current result travelling through it,
+/// with Twisted's exact semantics (synchronous firing, chaining of returned Deferreds, pause counting, cancellation).
+/// Use the typed <see cref="Deferred{T}"/>; this base holds the state that every typed view of one chain shares.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Not thread-safe, by design.</b> A Deferred belongs to one thread (normally the reactor thread), as in Twisted:
+/// fire it, add callbacks to it and cancel it from that thread only. From another thread, hand the work over with the
+/// reactor's <c>CallFromThread</c>.
+/// </para>
+/// <para>
+/// A callback may change the result type: <c>AddCallback&lt;TNext&gt;</c> returns a <see cref="Deferred{TNext}"/> that
+/// is a typed <em>view</em> of the same chain (cancelling, pausing or awaiting either acts on the one chain).
+/// </para>
+/// </remarks>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public abstract partial class Deferred
+{
+    /// <summary>The chain this object is a view of; <c>this</c> for the Deferred that owns the chain.</summary>
+    internal readonly Deferred Chain;
+
+    // Chain state. Only the owner's fields are used; views forward to the owner through Chain.
+    private Stage? _first;
+    private Stage? _last;
+    /// <summary>
+    /// The current result: null (Twisted's None), a <see cref="Failure"/>, an <see cref="IResultSource"/> (a typed value
+    /// stored without boxing in the stage or Deferred that produced it), or any other object (a boxed value).
+    /// </summary>
+    internal object? Current;
+    private Deferred? _chainedTo;
+    private DebugInfo? _debugInfo;
+    private int _paused;
+    private bool _called;
+    private bool _runningCallbacks;
+    private bool _suppressAlreadyCalled;
+
+    private protected Deferred()
+    {
+        Chain = this;
+        if (Debug)
+        {
+            _debugInfo = new DebugInfo { Creator = new StackTrace(2, fNeedFileInfo: true) };
+        }
+    }
+
+    private protected Deferred(Deferred chain) => Chain = chain.Chain;
+
+    /// <summary>
+    /// When true, new Deferreds record the stack that created them and the stack that first fired them; both appear in
+    /// <see cref="AlreadyCalledException"/> messages and in unhandled-error reports (Twisted's <c>setDebugging</c>).
+    /// Costly: leave off in production.
+    /// </summary>
+    public static bool Debug { get; set; }
+
+    /// <summary>True once <c>Callback</c> or <c>Errback</c> has been called.</summary>
+    public bool Called => Chain._called;
+
+    /// <summary>The pause count: above zero, no callbacks run (a chained wait counts as one pause).</summary>
+    public int Paused => Chain._paused;
+
+    /// <summary>True when the chain is waiting for another Deferred returned by one of its callbacks.</summary>
+    public bool IsWaiting => Chain._chainedTo is not null;
+
+    /// <summary>
+    /// True when the Deferred has fired, is not paused or waiting and is not running callbacks: its current result is
+    /// settled and can be read.
+    /// </summary>
+    public bool HasResult
+    {
+        get
+        {
+            var c = Chain;
+            return c._called && c._paused == 0 && !c._runningCallbacks;
+        }
+    }
+
+    /// <summary>The current result as an object (a boxed value, or a <see cref="Failure"/>), or null.</summary>
+    /// <remarks>Reading it does not mark a failure as handled; see <see cref="ConsumeFailure"/>.</remarks>
+    public object? CurrentResult => BoxResult(Chain.Current);
+
+    /// <summary>The current failure, when the current result is one; otherwise null.</summary>
+    public Failure? CurrentFailure => Chain.Current as Failure;
+
+    private string DebuggerDisplay
+    {
+        get
+        {
+            var c = Chain;
+            if (c._chainedTo is not null) return $"Deferred (waiting on Deferred {RuntimeHelpers.GetHashCode(c._chainedTo):x})";
+            if (!c._called) return "Deferred (not fired)";
+            return $"Deferred (current result: {BoxResult(c.Current) ?? "null"}{(c._paused > 0 ? ", paused" : "")})";
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => DebuggerDisplay;
+
+    /// <summary>
+    /// Increments the pause count: no callbacks run until a matching <see cref="Unpause"/>, even if the Deferred fires.
+    /// </summary>
+    public void Pause() => Chain._paused++;
+
+    /// <summary>Decrements the pause count; at zero, runs the callbacks that are due.</summary>
+    public void Unpause()
+    {
+        var c = Chain;
+        c._paused--;
+        if (c._paused == 0 && c._called)
+        {
+            c.RunCallbacks();
+        }
+    }
+
+    /// <summary>
+    /// Cancels the Deferred. Before it fires: calls its canceller, and if that did not fire it (or there is none), errbacks
+    /// with <see cref="CancelledException"/>; without a canceller the producer's next fire is then silently ignored, once.
+    /// After it fired but while it waits on a Deferred returned by a callback: cancels that inner Deferred.
+    /// Otherwise it does nothing.
+    /// </summary>
+    public void Cancel()
+    {
+        var c = Chain;
+        if (!c._called)
+        {
+            var asynchronous = c.InvokeCanceller(out var hadCanceller);
+            if (!hadCanceller)
+            {
+                c._suppressAlreadyCalled = true;
+            }
+            if (!c._called && !asynchronous)
+            {
+                c.StartRunCallbacks(new Failure(new CancelledException()));
+            }
+        }
+        else
+        {
+            c._chainedTo?.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Marks the current failure as handled so that it is not reported as unhandled, and returns it (null if the
+    /// current result is not a failure). The failure stays the current result.
+    /// </summary>
+    public Failure? ConsumeFailure()
+    {
+        var c = Chain;
+        c._debugInfo?.ClearFailure();
+        return c.Current as Failure;
+    }
+
+    /// <summary>
+    /// Runs the canceller. Returns true when cancellation completes asynchronously (the chain must not fall back to a
+    /// <see cref="CancelledException"/> errback even though it is still unfired).
+    /// </summary>
+    private protected abstract bool InvokeCanceller(out bool hadCanceller);
+
+    /// <summary>Called once, when the chain first fires: drops the canceller (it must not run afterwards).</summary>
+    private protected abstract void ReleaseCanceller();
+
+    // ---- firing ---------------------------------------------------------------------------------------------------
+
+    internal void StartRunCallbacks(object? result)
+    {
+        if (_called)
+        {
+            if (_suppressAlreadyCalled)
+            {
+                _suppressAlreadyCalled = false;
+                return;
+            }
+            throw CreateAlreadyCalled();
+        }
+        if (Debug)
+        {
+            (_debugInfo ??= new DebugInfo()).Invoker = new StackTrace(2, fNeedFileInfo: true);
+        }
+        _called = true;
+        Current = result;
+        ReleaseCanceller();
+        RunCallbacks();
+    }
+
+    private AlreadyCalledException CreateAlreadyCalled()
+    {
+        if (_debugInfo is { } info && (info.Creator is not null || info.Invoker is not null))
+        {
+            return new AlreadyCalledException(
+                "The Deferred has already been called." + Environment.NewLine +
+                "Created at:" + Environment.NewLine + info.Creator + Environment.NewLine +
+                "First fired at:" + Environment.NewLine + info.Invoker);
+        }
+        return new AlreadyCalledException();
+    }
+
+    // ---- the chain ------------------------------------------------------------------------------------------------
+
+    /// <summary>Appends a stage and, when the chain has fired, runs whatever is due now.</summary>
+    internal void AddStage(Stage stage)
+    {
+        var c = Chain;
+        if (c._last is null)
+        {
+            c._first = stage;
+        }
+        else
+        {
+            c._last.Next = stage;
+        }
+        c._last = stage;
+        if (c._called)
+        {
+            c.RunCallbacks();
+        }
+    }
+
+    private void AppendWithoutRunning(Stage stage)
+    {
+        if (_last is null)
+        {
+            _first = stage;
+        }
+        else
+        {
+            _last.Next = stage;
+        }
+        _last = stage;
+    }
+
+    /// <summary>
+    /// Runs due stages. Iterative, as in Twisted: when a stage returns a Deferred that already has a result, the result is
+    /// taken at once; when it returns one that does not, this chain pauses and a continuation is appended to the inner
+    /// chain. When an inner chain reaches such a continuation, the outer chain is resumed by this same loop (a stack of
+    /// chains kept on the heap), so arbitrarily long chains of Deferreds do not grow the call stack.
+    /// </summary>
+    private void RunCallbacks()
+    {
+        if (_runningCallbacks)
+        {
+            // Stages added while a callback runs are appended and run after it returns, never nested inside it.
+            return;
+        }
+        Deferred current = this;
+        List<Deferred>? waiting = null;
+        while (true)
+        {
+            if (current._paused > 0)
+            {
+                // This chain will not produce a result yet; whoever waits on it keeps waiting.
+                return;
+            }
+            var finished = true;
+            current._chainedTo = null;
+            while (current._first is { } stage)
+            {
+                current._first = stage.Next;
+                if (current._first is null)
+                {
+                    current._last = null;
+                }
+                stage.Next = null;
+
+                if (stage is Continuation continuation)
+                {
+                    // The inner chain reached the point where the outer one waits: move the result over.
+                    var outer = continuation.Outer;
+                    outer.Current = current.Current;
+                    current.Current = null;
+                    current._debugInfo?.ClearFailure();
+                    outer._paused--;
+                    (waiting ??= new List<Deferred>(4)).Add(current);
+                    current = outer;
+                    finished = false;
+                    break;
+                }
+
+                object? next;
+                var input = current.Current;
+                current._runningCallbacks = true;
+                try
+                {
+                    next = stage.Invoke(input);
+                }
+                catch (Exception ex)
+                {
+                    next = new Failure(ex);
+                }
+                finally
+                {
+                    current._runningCallbacks = false;
+                }
+
+                // A stage that passes its input through may hand back a Deferred that is only the typed store of a value
+                // (see IResultSource); only a Deferred the callback itself returned is one to chain on.
+                if (next is Deferred returned && !ReferenceEquals(next, input))
+                {
+                    var inner = returned.Chain;
+                    if (ReferenceEquals(inner, current))
+                    {
+                        current.Current = new Failure(new InvalidOperationException(
+                            "A callback returned the Deferred it was attached to; the chain would wait on itself forever."));
+                        continue;
+                    }
+                    if (!inner._called || inner._chainedTo is not null || inner._paused > 0)
+                    {
+                        // Wait for the inner chain: pause, and resume when it reaches the continuation.
+                        current._paused++;
+                        current._chainedTo = inner;
+                        current.Current = null;
+                        inner.AppendWithoutRunning(new Continuation(current));
+                        break;
+                    }
+                    // The inner chain already has a result: take it (the inner one is left holding null).
+                    current.Current = inner.Current;
+                    inner.Current = null;
+                    inner._debugInfo?.ClearFailure();
+                }
+                else
+                {
+                    current.Current = next;
+                }
+            }
+
+            if (!finished)
+            {
+                continue;
+            }
+            if (current.Current is Failure failure)
+            {
+                // The chain stopped on a failure: remember it, to report it if nothing ever handles it.
+                (current._debugInfo ??= new DebugInfo()).SetFailure(failure, current);
+            }
+            else
+            {
+                current._debugInfo?.ClearFailure();
+            }
+            if (waiting is null || waiting.Count == 0)
+            {
+                return;
+            }
+            current = waiting[^1];
+            waiting.RemoveAt(waiting.Count - 1);
+        }
+    }
+
+    /// <summary>Reads a result object as a <typeparamref name="T"/> without boxing when it was produced typed.</summary>
+    internal static T Read<T>(object? result)
+    {
+        if (result is IResultSource<T> typed)
+        {
+            return typed.Value;
+        }
+        if (result is null)
+        {
+            return default!;
+        }
+        if (result is IResultSource other)
+        {
+            return (T)other.Boxed!;
+        }
+        return (T)result;
+    }
+
+    /// <summary>Turns a result object into the plain object a user expects (a boxed value, a Failure or null).</summary>
+    internal static object? BoxResult(object? result) => result is IResultSource source ? source.Boxed : result;
+
+    /// <summary>Takes the current result out of a settled chain, leaving null, as awaiting does in Twisted.</summary>
+    internal object? TakeResult()
+    {
+        var c = Chain;
+        var result = c.Current;
+        c.Current = null;
+        c._debugInfo?.ClearFailure();
+        return result;
+    }
+
+    /// <summary>The Deferred this chain waits on, if any (for diagnostics and cancellation).</summary>
+    internal Deferred? ChainedTo => Chain._chainedTo;
+
+    /// <summary>The hidden stage that hands an inner chain's result to the outer chain waiting on it.</summary>
+    private sealed class Continuation(Deferred outer) : Stage
+    {
+        public readonly Deferred Outer = outer;
+
+        public override object? Invoke(object? result) => throw new UnreachableException();
+    }
+}

@@ -1,0 +1,142 @@
+namespace AsyncCore;
+
+/// <summary>
+/// A Deferred that collects the outcomes of several Deferreds (Twisted's <c>DeferredList</c>).
+/// </summary>
+/// <typeparam name="T">The inputs' result type.</typeparam>
+/// <remarks>
+/// <para>By default it fires once every input has fired, with each input's outcome in input order, and never errbacks.</para>
+/// <para>With <c>fireOnOneCallback</c> it fires at the first success, with that value and its index
+/// (<see cref="DeferredListResult{T}.FiredIndex"/>); with <c>fireOnOneErrback</c> it fails at the first failure with a
+/// <see cref="FirstErrorException"/> carrying the failure and its index. With <c>consumeErrors</c> a failed input's own
+/// result becomes null once the list has seen it, so the input does not report an unhandled error.</para>
+/// <para>The inputs keep their results (except consumed errors). Inputs that have already fired count at once, so the
+/// list may fire inside its constructor; an empty list fires at once, unless <c>fireOnOneCallback</c> is set, in which case
+/// it never fires. Cancelling an unfired list cancels every input.</para>
+/// </remarks>
+public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
+{
+    private readonly Deferred<T>[] _inputs;
+    private readonly DeferredListItem<T>[] _items;
+    private readonly bool _fireOnOneCallback;
+    private readonly bool _fireOnOneErrback;
+    private readonly bool _consumeErrors;
+    private int _finishedCount;
+
+    /// <summary>Collects the outcomes of <paramref name="deferreds"/> (the sequence is copied).</summary>
+    public DeferredList(IEnumerable<Deferred<T>> deferreds, bool fireOnOneCallback = false, bool fireOnOneErrback = false, bool consumeErrors = false)
+    {
+        ArgumentNullException.ThrowIfNull(deferreds);
+        _inputs = deferreds.ToArray();
+        _items = new DeferredListItem<T>[_inputs.Length];
+        _fireOnOneCallback = fireOnOneCallback;
+        _fireOnOneErrback = fireOnOneErrback;
+        _consumeErrors = consumeErrors;
+        if (_inputs.Length == 0 && !fireOnOneCallback)
+        {
+            Callback(new DeferredListResult<T>(_items));
+        }
+        for (var i = 0; i < _inputs.Length; i++)
+        {
+            _inputs[i].AddStage(new Collect(this, i));
+        }
+    }
+
+    /// <summary>The inputs, in order.</summary>
+    public IReadOnlyList<Deferred<T>> Inputs => _inputs;
+
+    private protected override bool HasInternalCanceller => true;
+
+    private protected override bool CancelInternally()
+    {
+        foreach (var input in _inputs)
+        {
+            try
+            {
+                input.Cancel();
+            }
+#pragma warning disable CA1031 // One input's failing canceller must not stop the others from being cancelled.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogError(AsyncCoreLogging.Deferred, ex, "Exception raised while cancelling an input of a DeferredList");
+            }
+        }
+        // The list fires from its inputs' outcomes, as any list does.
+        return true;
+    }
+
+    private object? OnInputFired(int index, object? result)
+    {
+        var failure = result as Failure;
+        _items[index] = failure is null ? new DeferredListItem<T>(true, Read<T>(result), null) : new DeferredListItem<T>(false, default, failure);
+        _finishedCount++;
+        if (!Called)
+        {
+            if (failure is null && _fireOnOneCallback)
+            {
+                Callback(new DeferredListResult<T>(index, Read<T>(result)));
+            }
+            else if (failure is not null && _fireOnOneErrback)
+            {
+                Errback(new FirstErrorException(failure, index));
+            }
+            else if (_finishedCount == _items.Length)
+            {
+                Callback(new DeferredListResult<T>(_items));
+            }
+        }
+        return failure is not null && _consumeErrors ? null : result;
+    }
+
+    private sealed class Collect(DeferredList<T> list, int index) : Stage
+    {
+        public override object? Invoke(object? result) => list.OnInputFired(index, result);
+    }
+}
+
+/// <summary>One input's outcome in a <see cref="DeferredList{T}"/>: Twisted's <c>(success, result)</c> pair.</summary>
+/// <param name="Success">True when the input succeeded.</param>
+/// <param name="Value">The input's value when it succeeded.</param>
+/// <param name="Failure">The input's failure when it failed.</param>
+public readonly record struct DeferredListItem<T>(bool Success, T? Value, Failure? Failure);
+
+/// <summary>
+/// What a <see cref="DeferredList{T}"/> fires with: every input's outcome in input order; or, when it fired on the first
+/// success (<c>fireOnOneCallback</c>), that value and its index (Twisted's <c>(result, index)</c>), with no items.
+/// </summary>
+public sealed class DeferredListResult<T> : IReadOnlyList<DeferredListItem<T>>
+{
+    private readonly DeferredListItem<T>[] _items;
+
+    internal DeferredListResult(DeferredListItem<T>[] items)
+    {
+        _items = items;
+        FiredIndex = -1;
+        FiredValue = default;
+    }
+
+    internal DeferredListResult(int index, T value)
+    {
+        _items = [];
+        FiredIndex = index;
+        FiredValue = value;
+    }
+
+    /// <summary>With <c>fireOnOneCallback</c>: the index of the input that fired the list; otherwise -1.</summary>
+    public int FiredIndex { get; }
+
+    /// <summary>With <c>fireOnOneCallback</c>: the value of the input that fired the list.</summary>
+    public T? FiredValue { get; }
+
+    /// <inheritdoc />
+    public DeferredListItem<T> this[int index] => _items[index];
+
+    /// <inheritdoc />
+    public int Count => _items.Length;
+
+    /// <inheritdoc />
+    public IEnumerator<DeferredListItem<T>> GetEnumerator() => ((IEnumerable<DeferredListItem<T>>)_items).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,374 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace AsyncCore;
+
+/// <summary>
+/// A result that is not there yet, with Twisted's exact <c>Deferred</c> semantics: a chain of callbacks and errbacks
+/// that runs synchronously when the Deferred fires, chains on Deferreds returned by callbacks, can be paused, cancelled
+/// and given a timeout, and can be awaited.
+/// </summary>
+/// <typeparam name="T">The type of the result at this point of the chain.</typeparam>
+/// <remarks>
+/// <para><b>Not thread-safe, by design</b>: see <see cref="Deferred"/>.</para>
+/// <para>
+/// Each <c>Add*</c> method appends one stage and returns a Deferred for the rest of the chain: this same object when
+/// the type stays the same, otherwise a typed view of the same chain. After changing the type, keep using the returned
+/// view; callbacks added to the old one would receive the new type's values.
+/// </para>
+/// <example>
+/// <code>
+/// var d = new Deferred&lt;int&gt;();
+/// d.AddCallback(x =&gt; x * 2)
+///  .AddCallback(x =&gt; x.ToString(CultureInfo.InvariantCulture))
+///  .AddErrback(failure =&gt; "recovered: " + failure.GetErrorMessage());
+/// d.Callback(21);               // the chain runs now, synchronously
+/// </code>
+/// </example>
+/// <seealso href="https://docs.twisted.org/en/stable/api/twisted.internet.defer.Deferred.html"/>
+/// </remarks>
+[AsyncMethodBuilder(typeof(DeferredMethodBuilder<>))]
+public class Deferred<T> : Deferred, IResultSource<T>
+{
+    private Action<Deferred<T>>? _canceller;
+    private T _value = default!;
+
+    /// <summary>Creates an unfired Deferred without a canceller.</summary>
+    public Deferred()
+    {
+    }
+
+    /// <summary>
+    /// Creates an unfired Deferred whose <paramref name="canceller"/> runs (at most once) when it is cancelled before
+    /// firing. The canceller should stop the work and may fire the Deferred itself; if it does not, the Deferred errbacks
+    /// with <see cref="CancelledException"/>.
+    /// </summary>
+    public Deferred(Action<Deferred<T>> canceller)
+    {
+        ArgumentNullException.ThrowIfNull(canceller);
+        _canceller = canceller;
+    }
+
+    /// <summary>A typed view of an existing chain.</summary>
+    private protected Deferred(Deferred chain, bool view) : base(chain)
+    {
+        _ = view;
+    }
+
+    T IResultSource<T>.Value => _value;
+
+    object? IResultSource.Boxed => _value;
+
+    /// <summary>
+    /// The settled result: the value when the chain succeeded; the failure's exception is thrown when it failed.
+    /// Reading it does not consume it, and never waits.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The Deferred has no settled result yet.</exception>
+    public T Result
+    {
+        get
+        {
+            if (!HasResult)
+            {
+                throw new InvalidOperationException("The Deferred has no result yet: " + this);
+            }
+            var current = Chain.Current;
+            if (current is Failure failure)
+            {
+                ConsumeFailure();
+                failure.ThrowException();
+            }
+            return Read<T>(current);
+        }
+    }
+
+    /// <summary>Gets the value when the chain has settled on a success.</summary>
+    public bool TryGetResult([MaybeNullWhen(false)] out T value)
+    {
+        if (HasResult && Chain.Current is not Failure)
+        {
+            value = Read<T>(Chain.Current);
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    // ---- firing ---------------------------------------------------------------------------------------------------
+
+    /// <summary>Fires the chain with a success value; the callbacks run before this returns.</summary>
+    /// <exception cref="AlreadyCalledException">The Deferred was already fired.</exception>
+    /// <exception cref="ArgumentException"><paramref name="result"/> is itself a Deferred (return it from a callback to chain instead).</exception>
+    public void Callback(T result)
+    {
+        if (!typeof(T).IsValueType)
+        {
+            if (result is Deferred)
+            {
+                throw new ArgumentException("A Deferred cannot be fired with another Deferred; return it from a callback to chain on it.", nameof(result));
+            }
+            if (result is Failure failure)
+            {
+                Chain.StartRunCallbacks(failure);
+                return;
+            }
+        }
+        if (Chain.Called)
+        {
+            Chain.StartRunCallbacks(null);
+            return;
+        }
+        _value = result;
+        Chain.StartRunCallbacks(this);
+    }
+
+    /// <summary>Fires the chain with a failure; the errbacks run before this returns.</summary>
+    /// <exception cref="AlreadyCalledException">The Deferred was already fired.</exception>
+    public void Errback(Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        Chain.StartRunCallbacks(failure);
+    }
+
+    /// <summary>Fires the chain with <paramref name="exception"/> wrapped in a <see cref="Failure"/>.</summary>
+    /// <exception cref="AlreadyCalledException">The Deferred was already fired.</exception>
+    public void Errback(Exception exception) => Errback(new Failure(exception));
+
+    private protected override bool InvokeCanceller(out bool hadCanceller)
+    {
+        var canceller = _canceller;
+        hadCanceller = canceller is not null || HasInternalCanceller;
+        if (canceller is not null)
+        {
+            canceller(this);
+            return false;
+        }
+        return CancelInternally();
+    }
+
+    /// <summary>True for Deferreds whose cancellation is built in (async methods, inline callbacks).</summary>
+    private protected virtual bool HasInternalCanceller => false;
+
+    /// <summary>Built-in cancellation; returns true when it completes asynchronously.</summary>
+    private protected virtual bool CancelInternally() => false;
+
+    private protected override void ReleaseCanceller() => _canceller = null;
+
+    // ---- callbacks ------------------------------------------------------------------------------------------------
+
+    /// <summary>The rest of the chain, typed as <typeparamref name="TNext"/>: this object, or a view of the same chain.</summary>
+    private Deferred<TNext> Continue<TNext>(Stage stage)
+    {
+        AddStage(stage);
+        return ViewAs<TNext>();
+    }
+
+    internal Deferred<TNext> ViewAs<TNext>()
+    {
+        if (this is Deferred<TNext> same)
+        {
+            return same;
+        }
+        return new DeferredView<TNext>(Chain);
+    }
+
+    /// <summary>
+    /// Adds a callback: it receives the value and its return value becomes the next result. An exception it throws moves
+    /// the chain to the error path. Failures pass it by.
+    /// </summary>
+    public Deferred<TNext> AddCallback<TNext>(Func<T, TNext> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Continue<TNext>(new CallbackStage<T, TNext>(callback, null));
+    }
+
+    /// <summary>
+    /// Adds a callback that returns a Deferred: the chain waits for it and continues with its result (success or failure).
+    /// </summary>
+    public Deferred<TNext> AddCallback<TNext>(Func<T, Deferred<TNext>> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Continue<TNext>(new ChainStage<T, TNext>(callback, null));
+    }
+
+    /// <summary>Adds a callback that observes the value; the value passes on unchanged.</summary>
+    public Deferred<T> AddCallback(Action<T> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        AddStage(new TapStage<T>(callback));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an errback that recovers: its return value becomes the next (success) result. To stay on the error path it
+    /// throws (for example <see cref="Failure.Trap(Type[])"/> rethrows errors it does not handle). Values pass it by.
+    /// </summary>
+    public Deferred<T> AddErrback(Func<Failure, T> errback)
+    {
+        ArgumentNullException.ThrowIfNull(errback);
+        AddStage(new CallbackStage<T, T>(null, errback));
+        return this;
+    }
+
+    /// <summary>Adds an errback that recovers with a Deferred: the chain waits for it.</summary>
+    public Deferred<T> AddErrback(Func<Failure, Deferred<T>> errback)
+    {
+        ArgumentNullException.ThrowIfNull(errback);
+        AddStage(new ChainStage<T, T>(null, errback));
+        return this;
+    }
+
+    /// <summary>Adds an errback that returns a failure (the same or another one): the chain stays on the error path.</summary>
+    public Deferred<T> AddErrback(Func<Failure, Failure> errback)
+    {
+        ArgumentNullException.ThrowIfNull(errback);
+        AddStage(new FailureMapStage(errback));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an errback that handles the failure without producing a value: like a Twisted errback returning None, the
+    /// chain goes back to the success path with <c>default(T)</c>.
+    /// </summary>
+    public Deferred<T> AddErrback(Action<Failure> errback)
+    {
+        ArgumentNullException.ThrowIfNull(errback);
+        AddStage(new HandleStage(errback));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds one stage holding a callback and an errback; exactly one of them runs. Unlike
+    /// <c>AddCallback(cb).AddErrback(eb)</c>, <paramref name="errback"/> does not see an exception thrown by <paramref name="callback"/>.
+    /// </summary>
+    public Deferred<TNext> AddCallbacks<TNext>(Func<T, TNext> callback, Func<Failure, TNext> errback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ArgumentNullException.ThrowIfNull(errback);
+        return Continue<TNext>(new CallbackStage<T, TNext>(callback, errback));
+    }
+
+    /// <summary>Adds one stage holding a callback and an errback that return Deferreds to chain on.</summary>
+    public Deferred<TNext> AddCallbacks<TNext>(Func<T, Deferred<TNext>> callback, Func<Failure, Deferred<TNext>> errback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ArgumentNullException.ThrowIfNull(errback);
+        return Continue<TNext>(new ChainStage<T, TNext>(callback, errback));
+    }
+
+    /// <summary>Adds one function for both paths; it receives the <see cref="Outcome{T}"/> and returns the next result.</summary>
+    public Deferred<TNext> AddBoth<TNext>(Func<Outcome<T>, TNext> both)
+    {
+        ArgumentNullException.ThrowIfNull(both);
+        return Continue<TNext>(new BothStage<T, TNext>(both));
+    }
+
+    /// <summary>Adds an action run on both paths that leaves the result unchanged, like a <c>finally</c> block.</summary>
+    public Deferred<T> AddFinally(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        AddStage(new FinallyStage(action));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an untyped stage for Twisted-style code: the callback gets the value as an object, the errback the failure;
+    /// either may return a value, a <see cref="Failure"/> (error path) or a Deferred (to chain on).
+    /// </summary>
+    public Deferred<object?> AddCallbacks(Func<object?, object?>? callback, Func<Failure, object?>? errback)
+    {
+        AddStage(new ObjectStage(callback, errback));
+        return ViewAs<object?>();
+    }
+
+    /// <summary>
+    /// Fires <paramref name="other"/> with this chain's result at this point (Twisted's <c>chainDeferred</c>). One
+    /// direction only; the result passing on from here is null, as in Twisted.
+    /// </summary>
+    public Deferred<T> ChainDeferred(Deferred<T> other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        AddStage(new SplitStage<T>(
+            value =>
+            {
+                other.Callback(value);
+                return null;
+            },
+            failure =>
+            {
+                other.Errback(failure);
+                return null;
+            }));
+        return this;
+    }
+
+    // ---- timeouts and interop ---------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Cancels this Deferred if it has not fired after <paramref name="timeout"/> on <paramref name="clock"/>; the
+    /// <see cref="CancelledException"/> that results is turned into a <see cref="DeferredTimeoutException"/>. The timeout
+    /// covers the stages added before this call. A manual <see cref="Deferred.Cancel"/> keeps its plain
+    /// <see cref="CancelledException"/>, and a canceller that fires the Deferred itself decides the outcome.
+    /// </summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="clock">The clock that measures it: a reactor, or a <c>Clock</c> in tests.</param>
+    /// <param name="onTimeoutCancel">
+    /// Optional translation of the outcome when the timeout fired (Twisted's <c>onTimeoutCancel</c>); it receives the
+    /// outcome and the timeout and returns the next result or throws.
+    /// </param>
+    public Deferred<T> AddTimeout(TimeSpan timeout, IReactorTime clock, Func<Outcome<T>, TimeSpan, T>? onTimeoutCancel = null)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        var timedOut = false;
+        var delayedCall = clock.CallLater(timeout, () =>
+        {
+            timedOut = true;
+            Cancel();
+        });
+        AddStage(new BothStage<T, T>(outcome =>
+        {
+            if (!timedOut)
+            {
+                return outcome.GetValueOrThrow();
+            }
+            if (onTimeoutCancel is not null)
+            {
+                return onTimeoutCancel(outcome, timeout);
+            }
+            if (outcome.Failure is { } failure)
+            {
+                failure.Trap<CancelledException>();
+                throw new DeferredTimeoutException(timeout);
+            }
+            return outcome.Value;
+        }));
+        AddStage(new FinallyStage(() =>
+        {
+            if (delayedCall.Active)
+            {
+                delayedCall.Cancel();
+            }
+        }));
+        return this;
+    }
+
+    /// <summary>
+    /// Gets an awaiter: <c>await d</c> waits until the chain has a settled result, then resumes (synchronously, on the
+    /// thread that fired the Deferred) with the value or throws the failure's exception with its original stack. Awaiting
+    /// consumes the result: afterwards the chain holds null, and a failure counts as handled.
+    /// </summary>
+    public DeferredAwaiter<T> GetAwaiter() => new(this);
+
+    /// <summary>
+    /// A <see cref="Task{TResult}"/> that completes with this Deferred's result (consuming it): canceled when the
+    /// Deferred fails with <see cref="OperationCanceledException"/>, faulted on any other failure. When
+    /// <paramref name="cancellationToken"/> is cancelled, the Deferred is cancelled on the synchronization context that
+    /// was current here (the reactor thread, when called from it).
+    /// </summary>
+    public Task<T> AsTask(CancellationToken cancellationToken = default) => TaskInterop.ToTask(this, cancellationToken);
+}
+
+/// <summary>A typed view of a chain owned by another Deferred (made when a callback changes the result type).</summary>
+internal sealed class DeferredView<T>(Deferred chain) : Deferred<T>(chain, view: true)
+{
+}

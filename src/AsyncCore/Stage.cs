@@ -1,0 +1,144 @@
+namespace AsyncCore;
+
+/// <summary>
+/// One stage of a Deferred chain: a callback/errback pair (exactly one of them runs, chosen by whether the current result
+/// is a <see cref="Failure"/>). Stages form a singly linked list, so adding a callback costs one allocation: the stage.
+/// </summary>
+internal abstract class Stage
+{
+    public Stage? Next;
+
+    /// <summary>
+    /// Runs the side of the stage that matches <paramref name="result"/> and returns the next result (a Failure, a
+    /// Deferred to chain on, an <see cref="IResultSource"/> or a plain object). Exceptions become Failures in the caller.
+    /// </summary>
+    public abstract object? Invoke(object? result);
+}
+
+/// <summary>A result stored typed, so value types travel down the chain without boxing.</summary>
+internal interface IResultSource
+{
+    object? Boxed { get; }
+}
+
+/// <inheritdoc cref="IResultSource"/>
+internal interface IResultSource<out T> : IResultSource
+{
+    T Value { get; }
+}
+
+/// <summary>A stage whose callback produces a typed value, kept in the stage itself (no boxing).</summary>
+internal abstract class ValueStage<TOut> : Stage, IResultSource<TOut>
+{
+    public TOut Value { get; private set; } = default!;
+
+    public object? Boxed => Value;
+
+    /// <summary>Stores <paramref name="value"/> as the next result, unless it is a Deferred to chain on.</summary>
+    protected object? Produce(TOut value)
+    {
+        if (!typeof(TOut).IsValueType && value is Deferred chained)
+        {
+            return chained;
+        }
+        Value = value;
+        return this;
+    }
+}
+
+/// <summary>A callback and an optional errback producing the same type.</summary>
+internal sealed class CallbackStage<TIn, TOut>(Func<TIn, TOut>? callback, Func<Failure, TOut>? errback) : ValueStage<TOut>
+{
+    public override object? Invoke(object? result)
+    {
+        if (result is Failure failure)
+        {
+            return errback is null ? failure : Produce(errback(failure));
+        }
+        return callback is null ? result : Produce(callback(Deferred.Read<TIn>(result)));
+    }
+}
+
+/// <summary>A callback returning a Deferred to chain on, and an optional errback doing the same.</summary>
+internal sealed class ChainStage<TIn, TOut>(Func<TIn, Deferred<TOut>>? callback, Func<Failure, Deferred<TOut>>? errback) : Stage
+{
+    public override object? Invoke(object? result)
+    {
+        if (result is Failure failure)
+        {
+            return errback is null ? failure : errback(failure) ?? throw new InvalidOperationException("An errback returned a null Deferred.");
+        }
+        return callback is null ? result : callback(Deferred.Read<TIn>(result)) ?? throw new InvalidOperationException("A callback returned a null Deferred.");
+    }
+}
+
+/// <summary>A callback that observes the value and passes it on unchanged.</summary>
+internal sealed class TapStage<T>(Action<T> callback) : Stage
+{
+    public override object? Invoke(object? result)
+    {
+        if (result is not Failure)
+        {
+            callback(Deferred.Read<T>(result));
+        }
+        return result;
+    }
+}
+
+/// <summary>An errback that replaces the failure with another failure (or rethrows), staying on the error path.</summary>
+internal sealed class FailureMapStage(Func<Failure, Failure> errback) : Stage
+{
+    public override object? Invoke(object? result) =>
+        result is Failure failure ? errback(failure) ?? throw new InvalidOperationException("An errback returned a null Failure.") : result;
+}
+
+/// <summary>An errback that handles the failure without a value: the chain continues with the default value.</summary>
+internal sealed class HandleStage(Action<Failure> errback) : Stage
+{
+    public override object? Invoke(object? result)
+    {
+        if (result is Failure failure)
+        {
+            errback(failure);
+            return null;
+        }
+        return result;
+    }
+}
+
+/// <summary>One function for both paths, receiving the <see cref="Outcome{T}"/>.</summary>
+internal sealed class BothStage<TIn, TOut>(Func<Outcome<TIn>, TOut> both) : ValueStage<TOut>
+{
+    public override object? Invoke(object? result) =>
+        Produce(both(result is Failure failure ? Outcome<TIn>.FromFailure(failure) : Outcome<TIn>.FromValue(Deferred.Read<TIn>(result))));
+}
+
+/// <summary>A function run on both paths that leaves the result as it is (try/finally).</summary>
+internal sealed class FinallyStage(Action action) : Stage
+{
+    public override object? Invoke(object? result)
+    {
+        action();
+        return result;
+    }
+}
+
+/// <summary>An untyped stage, for Twisted-style code working on plain objects.</summary>
+internal sealed class ObjectStage(Func<object?, object?>? callback, Func<Failure, object?>? errback) : Stage
+{
+    public override object? Invoke(object? result)
+    {
+        if (result is Failure failure)
+        {
+            return errback is null ? failure : errback(failure);
+        }
+        return callback is null ? result : callback(Deferred.BoxResult(result));
+    }
+}
+
+/// <summary>An internal stage reading the value typed; each side returns the next result object.</summary>
+internal sealed class SplitStage<T>(Func<T, object?> callback, Func<Failure, object?> errback) : Stage
+{
+    public override object? Invoke(object? result) =>
+        result is Failure failure ? errback(failure) : callback(Deferred.Read<T>(result));
+}
