@@ -5,9 +5,14 @@ public abstract partial class Deferred
     /// <summary>A Deferred that has already fired with <paramref name="value"/> (Twisted's <c>succeed</c>).</summary>
     public static Deferred<T> Succeed<T>(T value)
     {
-        var d = new Deferred<T>();
-        d.Callback(value);
-        return d;
+        if (Debug || (!typeof(T).IsValueType && value is Deferred or Failure))
+        {
+            // Keep Callback's checks (a Deferred is rejected, a Failure errbacks) and debug stacks.
+            var d = new Deferred<T>();
+            d.Callback(value);
+            return d;
+        }
+        return Deferred<T>.Fired(value);
     }
 
     /// <summary>A Deferred that has already failed with <paramref name="failure"/> (Twisted's <c>fail</c>).</summary>

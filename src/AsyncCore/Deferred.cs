@@ -187,6 +187,14 @@ public abstract partial class Deferred
         RunCallbacks();
     }
 
+    /// <summary>Marks a new Deferred that has no stages as fired with <paramref name="result"/> (a fast path).</summary>
+    private protected void SetFired(object? result)
+    {
+        _called = true;
+        Current = result;
+        ReleaseCanceller();
+    }
+
     private AlreadyCalledException CreateAlreadyCalled()
     {
         if (_debugInfo is { } info && (info.Creator is not null || info.Invoker is not null))
@@ -352,6 +360,16 @@ public abstract partial class Deferred
     /// <summary>Reads a result object as a <typeparamref name="T"/> without boxing when it was produced typed.</summary>
     internal static T Read<T>(object? result)
     {
+        // Class checks first: they are cheaper than the generic interface check and cover the common cases (a value
+        // stored by Callback in its Deferred, or produced by a typed callback stage).
+        if (result is Deferred<T> fired)
+        {
+            return fired.StoredValue;
+        }
+        if (result is ValueStage<T> stage)
+        {
+            return stage.Value;
+        }
         if (result is IResultSource<T> typed)
         {
             return typed.Value;

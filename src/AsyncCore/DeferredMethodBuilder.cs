@@ -12,7 +12,7 @@ namespace AsyncCore;
 /// <typeparam name="T">The method's result type.</typeparam>
 public struct DeferredMethodBuilder<T>
 {
-    private AsyncDeferred<T>? _deferred;
+    private Deferred<T>? _deferred;
 
     /// <summary>Creates a builder (called by the compiler).</summary>
     public static DeferredMethodBuilder<T> Create() => default;
@@ -45,15 +45,32 @@ public struct DeferredMethodBuilder<T>
     /// <summary>Fires the Deferred with the method's result.</summary>
     public void SetResult(T result)
     {
-        var deferred = _deferred ??= new AsyncDeferred<T>();
-        deferred.Finish(result);
+        if (_deferred is null)
+        {
+            // Finished without suspending: nothing can have been added to the chain yet.
+            _deferred = Deferred.Succeed(result);
+        }
+        else if (_deferred is AsyncDeferred<T> running)
+        {
+            running.Finish(result);
+        }
+        else
+        {
+            _deferred.Callback(result);
+        }
     }
 
     /// <summary>Fires the Deferred with the exception that escaped the method.</summary>
     public void SetException(Exception exception)
     {
-        var deferred = _deferred ??= new AsyncDeferred<T>();
-        deferred.Fail(exception);
+        if (_deferred is AsyncDeferred<T> running)
+        {
+            running.Fail(exception);
+        }
+        else
+        {
+            (_deferred ??= new Deferred<T>()).Errback(exception);
+        }
     }
 
     /// <summary>Schedules the state machine to resume when the awaiter completes.</summary>

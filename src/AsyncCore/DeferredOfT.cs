@@ -57,6 +57,18 @@ public class Deferred<T> : Deferred, IResultSource<T>
 
     T IResultSource<T>.Value => _value;
 
+    /// <summary>The value given to <see cref="Callback"/>, stored here so that value types are not boxed.</summary>
+    internal T StoredValue => _value;
+
+    /// <summary>Makes a Deferred already fired with <paramref name="value"/>, without running the (empty) chain.</summary>
+    internal static Deferred<T> Fired(T value)
+    {
+        var d = new Deferred<T>();
+        d._value = value;
+        d.SetFired(d);
+        return d;
+    }
+
     object? IResultSource.Boxed => _value;
 
     /// <summary>
