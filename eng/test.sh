@@ -22,7 +22,7 @@ if [ -x eng/services.sh ] && [ -z "${ASYNCCORE_NO_SERVICES:-}" ]; then
 fi
 
 echo "== build ($config)" >&2
-if ! dotnet build AsyncCore.sln -c "$config" -nologo -v:q -p:EnableSourceLink=false; then
+if ! dotnet build AsyncCore.sln -c "$config" -nologo -v:q; then
   echo "0 passed, 1 failed"
   exit 1
 fi
