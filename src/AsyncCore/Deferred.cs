@@ -297,8 +297,18 @@ public abstract partial class Deferred
                 }
 
                 // A stage that passes its input through may hand back a Deferred that is only the typed store of a value
-                // (see IResultSource); only a Deferred the callback itself returned is one to chain on.
-                if (next is Deferred returned && !ReferenceEquals(next, input))
+                // (see IResultSource); only a Deferred the callback itself returned is one to chain on (a stage marks
+                // the ambiguous case, a callback returning the Deferred that holds its input, with ReturnedInput).
+                Deferred? returned = null;
+                if (ReferenceEquals(next, Stage.ReturnedInput))
+                {
+                    returned = (Deferred)input!;
+                }
+                else if (next is Deferred deferred && !ReferenceEquals(next, input))
+                {
+                    returned = deferred;
+                }
+                if (returned is not null)
                 {
                     var inner = returned.Chain;
                     if (ReferenceEquals(inner, current))
