@@ -172,3 +172,31 @@ internal sealed class SplitStage<T>(Func<T, object?> callback, Func<Failure, obj
     public override object? Invoke(object? result) =>
         result is Failure failure ? errback(failure) : callback(Deferred.Read<T>(result));
 }
+
+/// <summary>
+/// The stage <c>AddTimeout</c> appends: once its timeout has fired, it turns the <see cref="CancelledException"/> that
+/// the timeout's cancel produced into a <see cref="DeferredTimeoutException"/> (or hands the outcome to the caller's
+/// translation). Before that, and for any other result, it passes the result on untouched (the same Failure object).
+/// </summary>
+internal sealed class TimeoutStage<T>(TimeSpan timeout, Func<Outcome<T>, TimeSpan, T>? onTimeoutCancel) : ValueStage<T>
+{
+    public bool TimedOut;
+
+    public override object? Invoke(object? result)
+    {
+        if (!TimedOut)
+        {
+            return result;
+        }
+        if (onTimeoutCancel is not null)
+        {
+            var outcome = result is Failure f ? Outcome<T>.FromFailure(f) : Outcome<T>.FromValue(Deferred.Read<T>(result));
+            return Produce(onTimeoutCancel(outcome, timeout), result);
+        }
+        if (result is Failure failure && failure.Check<CancelledException>())
+        {
+            return new Failure(new DeferredTimeoutException(timeout));
+        }
+        return result;
+    }
+}
