@@ -24,7 +24,9 @@ internal static class TaskInterop
         source?.Dispose();
         if (deferred.Called)
         {
-            // Cancelled by a canceller that did not wait for the task: the task's late result is dropped.
+            // Cancelled by a canceller that did not wait for the task: the task's late result is dropped. A late
+            // exception is marked observed, or it would resurface as an UnobservedTaskException at garbage collection.
+            _ = task.Exception;
             return;
         }
         if (task.IsCompletedSuccessfully)
