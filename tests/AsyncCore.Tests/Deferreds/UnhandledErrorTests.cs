@@ -262,6 +262,47 @@ public sealed class UnhandledErrorTests : IDisposable
         Assert.Equal(2, DeferredAssert.SuccessResultOf(list).Count);
     }
 
+    [Fact]
+    public void FromTask_CancelledThenTaskFaults_LateExceptionIsNotLeftUnobserved()
+    {
+        var marker = _marker;
+        var unobserved = new List<Exception>();
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            if (e.Exception.ToString().Contains(marker, StringComparison.Ordinal))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        }
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try
+        {
+            CancelThenFault(marker);
+
+            UnhandledErrors.Flush();
+
+            Assert.Empty(unobserved);
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CancelThenFault(string marker)
+    {
+        var source = new TaskCompletionSource<int>();
+        var d = Deferred.FromTask(_ => source.Task);
+        d.Cancel();
+        DeferredAssert.FailureResultOf(d, typeof(CancelledException));
+        // The work ignored the token and failed afterwards: nobody is left to see this exception.
+        source.SetException(new IOException(marker));
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static IOException MakeFailedDeferred(string marker)
     {
