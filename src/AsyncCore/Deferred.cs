@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 
 namespace AsyncCore;
 
@@ -121,21 +122,40 @@ public abstract partial class Deferred
     /// Cancels the Deferred. Before it fires: calls its canceller, and if that did not fire it (or there is none), errbacks
     /// with <see cref="CancelledException"/>; without a canceller the producer's next fire is then silently ignored, once.
     /// After it fired but while it waits on a Deferred returned by a callback: cancels that inner Deferred.
-    /// Otherwise it does nothing.
+    /// Otherwise it does nothing. A canceller that throws does not make <c>Cancel</c> throw: the exception is logged
+    /// and, if the Deferred is still unfired, it fails with a <see cref="CancelledException"/> whose inner exception is
+    /// the canceller's.
     /// </summary>
     public void Cancel()
     {
         var c = Chain;
         if (!c._called)
         {
-            var asynchronous = c.InvokeCanceller(out var hadCanceller);
+            var hadCanceller = true;
+            var asynchronous = false;
+            Exception? cancellerError = null;
+            try
+            {
+                asynchronous = c.InvokeCanceller(out hadCanceller);
+            }
+#pragma warning disable CA1031 // A failing canceller is defined to be logged, with the CancelledException fallback below.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                // Twisted lets this escape from cancel() and leaves the Deferred in an undefined state (#6676); here the
+                // error is logged and carried by the CancelledException the Deferred fails with.
+                cancellerError = ex;
+                AsyncCoreLogging.Deferred.LogError(ex, "The canceller of a Deferred threw an exception");
+            }
             if (!hadCanceller)
             {
                 c._suppressAlreadyCalled = true;
             }
-            if (!c._called && !asynchronous)
+            if (!c._called && (!asynchronous || cancellerError is not null))
             {
-                c.StartRunCallbacks(new Failure(new CancelledException()));
+                c.StartRunCallbacks(new Failure(cancellerError is null
+                    ? new CancelledException()
+                    : new CancelledException("The Deferred was cancelled; its canceller threw an exception.", cancellerError)));
             }
         }
         else
@@ -305,8 +325,18 @@ public abstract partial class Deferred
                 }
 
                 // A stage that passes its input through may hand back a Deferred that is only the typed store of a value
-                // (see IResultSource); only a Deferred the callback itself returned is one to chain on.
-                if (next is Deferred returned && !ReferenceEquals(next, input))
+                // (see IResultSource); only a Deferred the callback itself returned is one to chain on (a stage marks
+                // the ambiguous case, a callback returning the Deferred that holds its input, with ReturnedInput).
+                Deferred? returned = null;
+                if (ReferenceEquals(next, Stage.ReturnedInput))
+                {
+                    returned = (Deferred)input!;
+                }
+                else if (next is Deferred deferred && !ReferenceEquals(next, input))
+                {
+                    returned = deferred;
+                }
+                if (returned is not null)
                 {
                     var inner = returned.Chain;
                     if (ReferenceEquals(inner, current))

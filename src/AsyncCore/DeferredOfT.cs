@@ -331,29 +331,13 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddTimeout(TimeSpan timeout, IReactorTime clock, Func<Outcome<T>, TimeSpan, T>? onTimeoutCancel = null)
     {
         ArgumentNullException.ThrowIfNull(clock);
-        var timedOut = false;
+        var convert = new TimeoutStage<T>(timeout, onTimeoutCancel);
         var delayedCall = clock.CallLater(timeout, () =>
         {
-            timedOut = true;
+            convert.TimedOut = true;
             Cancel();
         });
-        AddStage(new BothStage<T, T>(outcome =>
-        {
-            if (!timedOut)
-            {
-                return outcome.GetValueOrThrow();
-            }
-            if (onTimeoutCancel is not null)
-            {
-                return onTimeoutCancel(outcome, timeout);
-            }
-            if (outcome.Failure is { } failure)
-            {
-                failure.Trap<CancelledException>();
-                throw new DeferredTimeoutException(timeout);
-            }
-            return outcome.Value;
-        }));
+        AddStage(convert);
         AddStage(new FinallyStage(() =>
         {
             if (delayedCall.Active)

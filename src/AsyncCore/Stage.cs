@@ -13,6 +13,16 @@ internal abstract class Stage
     /// Deferred to chain on, an <see cref="IResultSource"/> or a plain object). Exceptions become Failures in the caller.
     /// </summary>
     public abstract object? Invoke(object? result);
+
+    /// <summary>
+    /// Returned by a stage whose callback returned the very Deferred that holds the stage's input as its typed value
+    /// (see <see cref="IResultSource"/>): without this marker the chain could not tell it from a stage passing its input
+    /// through, and would not see that the callback returned a Deferred.
+    /// </summary>
+    public static readonly object ReturnedInput = new();
+
+    /// <summary>What a stage whose callback returned <paramref name="returned"/> hands to the chain.</summary>
+    protected static object Chained(Deferred returned, object? input) => ReferenceEquals(returned, input) ? ReturnedInput : returned;
 }
 
 /// <summary>A result stored typed, so value types travel down the chain without boxing.</summary>
@@ -34,12 +44,22 @@ internal abstract class ValueStage<TOut> : Stage, IResultSource<TOut>
 
     public object? Boxed => Value;
 
-    /// <summary>Stores <paramref name="value"/> as the next result, unless it is a Deferred to chain on.</summary>
-    protected object? Produce(TOut value)
+    /// <summary>
+    /// Stores <paramref name="value"/> as the next result, unless it is a Deferred to chain on or a Failure (which moves
+    /// the chain to the error path, as in Twisted, whatever the declared type).
+    /// </summary>
+    protected object? Produce(TOut value, object? input)
     {
-        if (!typeof(TOut).IsValueType && value is Deferred chained)
+        if (!typeof(TOut).IsValueType)
         {
-            return chained;
+            if (value is Deferred chained)
+            {
+                return Chained(chained, input);
+            }
+            if (value is Failure failure)
+            {
+                return failure;
+            }
         }
         Value = value;
         return this;
@@ -53,9 +73,9 @@ internal sealed class CallbackStage<TIn, TOut>(Func<TIn, TOut>? callback, Func<F
     {
         if (result is Failure failure)
         {
-            return errback is null ? failure : Produce(errback(failure));
+            return errback is null ? failure : Produce(errback(failure), result);
         }
-        return callback is null ? result : Produce(callback(Deferred.Read<TIn>(result)));
+        return callback is null ? result : Produce(callback(Deferred.Read<TIn>(result)), result);
     }
 }
 
@@ -68,7 +88,12 @@ internal sealed class ChainStage<TIn, TOut>(Func<TIn, Deferred<TOut>>? callback,
         {
             return errback is null ? failure : errback(failure) ?? throw new InvalidOperationException("An errback returned a null Deferred.");
         }
-        return callback is null ? result : callback(Deferred.Read<TIn>(result)) ?? throw new InvalidOperationException("A callback returned a null Deferred.");
+        if (callback is null)
+        {
+            return result;
+        }
+        var returned = callback(Deferred.Read<TIn>(result)) ?? throw new InvalidOperationException("A callback returned a null Deferred.");
+        return Chained(returned, result);
     }
 }
 
@@ -110,7 +135,7 @@ internal sealed class HandleStage(Action<Failure> errback) : Stage
 internal sealed class BothStage<TIn, TOut>(Func<Outcome<TIn>, TOut> both) : ValueStage<TOut>
 {
     public override object? Invoke(object? result) =>
-        Produce(both(result is Failure failure ? Outcome<TIn>.FromFailure(failure) : Outcome<TIn>.FromValue(Deferred.Read<TIn>(result))));
+        Produce(both(result is Failure failure ? Outcome<TIn>.FromFailure(failure) : Outcome<TIn>.FromValue(Deferred.Read<TIn>(result))), result);
 }
 
 /// <summary>A function run on both paths that leaves the result as it is (try/finally).</summary>
@@ -132,7 +157,12 @@ internal sealed class ObjectStage(Func<object?, object?>? callback, Func<Failure
         {
             return errback is null ? failure : errback(failure);
         }
-        return callback is null ? result : callback(Deferred.BoxResult(result));
+        if (callback is null)
+        {
+            return result;
+        }
+        var next = callback(Deferred.BoxResult(result));
+        return next is Deferred returned ? Chained(returned, result) : next;
     }
 }
 
@@ -141,4 +171,32 @@ internal sealed class SplitStage<T>(Func<T, object?> callback, Func<Failure, obj
 {
     public override object? Invoke(object? result) =>
         result is Failure failure ? errback(failure) : callback(Deferred.Read<T>(result));
+}
+
+/// <summary>
+/// The stage <c>AddTimeout</c> appends: once its timeout has fired, it turns the <see cref="CancelledException"/> that
+/// the timeout's cancel produced into a <see cref="DeferredTimeoutException"/> (or hands the outcome to the caller's
+/// translation). Before that, and for any other result, it passes the result on untouched (the same Failure object).
+/// </summary>
+internal sealed class TimeoutStage<T>(TimeSpan timeout, Func<Outcome<T>, TimeSpan, T>? onTimeoutCancel) : ValueStage<T>
+{
+    public bool TimedOut;
+
+    public override object? Invoke(object? result)
+    {
+        if (!TimedOut)
+        {
+            return result;
+        }
+        if (onTimeoutCancel is not null)
+        {
+            var outcome = result is Failure f ? Outcome<T>.FromFailure(f) : Outcome<T>.FromValue(Deferred.Read<T>(result));
+            return Produce(onTimeoutCancel(outcome, timeout), result);
+        }
+        if (result is Failure failure && failure.Check<CancelledException>())
+        {
+            return new Failure(new DeferredTimeoutException(timeout));
+        }
+        return result;
+    }
 }

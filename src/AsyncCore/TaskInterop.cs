@@ -24,7 +24,9 @@ internal static class TaskInterop
         source?.Dispose();
         if (deferred.Called)
         {
-            // Cancelled by a canceller that did not wait for the task: the task's late result is dropped.
+            // Cancelled by a canceller that did not wait for the task: the task's late result is dropped. A late
+            // exception is marked observed, or it would resurface as an UnobservedTaskException at garbage collection.
+            _ = task.Exception;
             return;
         }
         if (task.IsCompletedSuccessfully)
@@ -48,8 +50,24 @@ internal static class TaskInterop
         CancellationTokenRegistration registration = default;
         if (cancellationToken.CanBeCanceled)
         {
-            // Deferreds belong to one thread: cancel on the synchronization context current here (the reactor's).
-            registration = cancellationToken.Register(static state => ((Deferred)state!).Cancel(), deferred, useSynchronizationContext: true);
+            // Deferreds belong to one thread: cancel on the synchronization context current here (the reactor's). Not
+            // with Register(useSynchronizationContext: true): that uses Send, which blocks the cancelling thread until
+            // the reactor runs the cancel (and deadlocks if the reactor waits on that thread). Post instead, or cancel
+            // inline when the token is cancelled on that context already.
+            var context = SynchronizationContext.Current;
+            registration = context is null
+                ? cancellationToken.Register(static state => ((Deferred)state!).Cancel(), deferred)
+                : cancellationToken.Register(() =>
+                {
+                    if (SynchronizationContext.Current == context)
+                    {
+                        deferred.Cancel();
+                    }
+                    else
+                    {
+                        context.Post(static state => ((Deferred)state!).Cancel(), deferred);
+                    }
+                });
         }
         deferred.AddStage(new SplitStage<T>(
             value =>
