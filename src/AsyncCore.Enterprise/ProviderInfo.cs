@@ -12,10 +12,11 @@ internal sealed class ProviderInfo
 {
     private readonly ConcurrentDictionary<string, string> _formatRewrites = new(StringComparer.Ordinal);
 
-    private ProviderInfo(string name, bool numericPositional, bool positionalSupported, ParamStyle requested)
+    private ProviderInfo(string name, bool numericPositional, bool positionalSupported, ParamStyle requested, bool numberedQmarks = false)
     {
         Name = name;
         NumericPositional = numericPositional;
+        NumberedQmarks = numberedQmarks;
         Style = requested == ParamStyle.Auto ? (positionalSupported ? ParamStyle.Positional : ParamStyle.Named) : requested;
     }
 
@@ -25,13 +26,19 @@ internal sealed class ProviderInfo
     /// <summary>True when positional parameters are written <c>$1</c> (Npgsql), false for <c>?</c>.</summary>
     public bool NumericPositional { get; }
 
+    /// <summary>
+    /// True for Microsoft.Data.Sqlite, which binds parameters by name only: a bare <c>?</c> has no name in SQLite, so each
+    /// one is rewritten to <c>?1</c>, <c>?2</c>... and the parameters are named to match.
+    /// </summary>
+    public bool NumberedQmarks { get; }
+
     /// <summary>The effective style (never <see cref="ParamStyle.Auto"/>).</summary>
     public ParamStyle Style { get; }
 
     public static ProviderInfo For(DbConnection connection, ParamStyle requested) =>
         connection.GetType().FullName switch
         {
-            "Microsoft.Data.Sqlite.SqliteConnection" => new("sqlite", false, true, requested),
+            "Microsoft.Data.Sqlite.SqliteConnection" => new("sqlite", false, true, requested, numberedQmarks: true),
             "Npgsql.NpgsqlConnection" => new("npgsql", true, true, requested),
             "MySqlConnector.MySqlConnection" => new("mysql", false, true, requested),
             var other => new(other ?? "unknown", false, false, requested),
@@ -39,9 +46,15 @@ internal sealed class ProviderInfo
 
     /// <summary>The SQL to send: <see cref="ParamStyle.Format"/> placeholders rewritten, other styles unchanged.</summary>
     public string Rewrite(string sql) =>
-        Style != ParamStyle.Format ? sql : _formatRewrites.GetOrAdd(sql, static (s, self) => self.RewriteFormat(s), this);
+        Style == ParamStyle.Format || (Style == ParamStyle.Positional && NumberedQmarks)
+            ? _formatRewrites.GetOrAdd(sql, static (s, self) => self.RewritePlaceholders(s), this)
+            : sql;
 
-    private string RewriteFormat(string sql)
+    /// <summary>The name a positional argument's parameter gets: none, or <c>?N</c> where bare qmarks are numbered.</summary>
+    private string PositionalName(int index) =>
+        NumberedQmarks ? "?" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    private string RewritePlaceholders(string sql)
     {
         var sb = new StringBuilder(sql.Length + 8);
         var n = 0;
@@ -62,13 +75,19 @@ internal sealed class ProviderInfo
                 quote = c;
                 sb.Append(c);
             }
-            else if (c == '%' && i + 1 < sql.Length && sql[i + 1] == 's')
+            else if (Style == ParamStyle.Format && c == '%' && i + 1 < sql.Length && sql[i + 1] == 's')
             {
                 n++;
-                sb.Append(NumericPositional ? "$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?");
+                sb.Append(NumericPositional ? "$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : NumberedQmarks ? "?" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?");
                 i++;
             }
-            else if (c == '%' && i + 1 < sql.Length && sql[i + 1] == '%')
+            else if (Style == ParamStyle.Positional && c == '?' && (i + 1 >= sql.Length || !char.IsAsciiDigit(sql[i + 1])))
+            {
+                n++;
+                sb.Append('?').Append(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else if (Style == ParamStyle.Format && c == '%' && i + 1 < sql.Length && sql[i + 1] == '%')
             {
                 sb.Append('%');
                 i++;
@@ -85,7 +104,7 @@ internal sealed class ProviderInfo
     public void Bind(DbCommand command, IReadOnlyList<object?> args)
     {
         var parameters = command.Parameters;
-        if (parameters.Count == args.Count && parameters.Count > 0 && TryRebind(parameters, args, Style == ParamStyle.Named))
+        if (parameters.Count == args.Count && parameters.Count > 0 && TryRebind(parameters, args))
         {
             return;
         }
@@ -108,9 +127,10 @@ internal sealed class ProviderInfo
                     break;
                 case var value:
                     var pp = command.CreateParameter();
-                    if (Style == ParamStyle.Named)
+                    var name = ExpectedName(i);
+                    if (name.Length > 0)
                     {
-                        pp.ParameterName = "p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        pp.ParameterName = name;
                     }
                     pp.Value = value ?? DBNull.Value;
                     parameters.Add(pp);
@@ -121,15 +141,17 @@ internal sealed class ProviderInfo
 
     // Setting a new value on the parameters already bound avoids re-creating them; only when every argument is a plain
     // value of the same type as before (so the provider's inferred type stays right).
-    private static bool TryRebind(DbParameterCollection parameters, IReadOnlyList<object?> args, bool named)
+    private string ExpectedName(int index) =>
+        Style == ParamStyle.Named ? "p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) : PositionalName(index);
+
+    private bool TryRebind(DbParameterCollection parameters, IReadOnlyList<object?> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             var parameter = parameters[i];
             if (arg is null or DbParameter or NamedArg || parameter.Value?.GetType() != arg.GetType()
-                || (named ? parameter.ParameterName != "p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                          : !string.IsNullOrEmpty(parameter.ParameterName)))
+                || !string.Equals(parameter.ParameterName ?? "", ExpectedName(i), StringComparison.Ordinal))
             {
                 return false;
             }
