@@ -1,3 +1,4 @@
+using AsyncCore.Reactor;
 using Xunit.Sdk;
 
 namespace AsyncCore.Enterprise.Tests;
@@ -5,23 +6,27 @@ namespace AsyncCore.Enterprise.Tests;
 /// <summary>A reactor running on a background thread, and helpers to call into it from a test and await the Deferred.</summary>
 internal sealed class ReactorHarness : IAsyncDisposable
 {
+    private ReactorThread? _thread;
+
     private ReactorHarness(bool run)
     {
-        Reactor = new StandInReactor();
+        Reactor = new EventLoopReactor();
         if (run)
         {
-            Reactor.RunInBackground();
+            Start();
         }
     }
 
-    public StandInReactor Reactor { get; }
+    public EventLoopReactor Reactor { get; }
+
+    public Task Stopped => _thread?.Completion ?? throw new InvalidOperationException("The reactor was never started.");
 
     public static ReactorHarness Running() => new(run: true);
 
     /// <summary>A reactor that does not run until <see cref="Start"/>.</summary>
     public static ReactorHarness NotYetRunning() => new(run: false);
 
-    public void Start() => Reactor.RunInBackground();
+    public void Start() => _thread = Reactor.RunInBackground();
 
     /// <summary>Runs <paramref name="call"/> on the reactor thread; the task completes with the Deferred's outcome, and
     /// faults if the Deferred fired on another thread.</summary>
@@ -91,12 +96,12 @@ internal sealed class ReactorHarness : IAsyncDisposable
             }
             return true;
         });
-        await Reactor.Stopped.WaitAsync(TimeSpan.FromSeconds(60));
+        await Stopped.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!Reactor.Stopped.IsCompleted)
+        if (_thread is not null && !_thread.Completion.IsCompleted)
         {
             try
             {
@@ -107,5 +112,6 @@ internal sealed class ReactorHarness : IAsyncDisposable
                 // Already stopping.
             }
         }
+        Reactor.Dispose();
     }
 }
