@@ -36,9 +36,11 @@ public abstract class ConnectionPoolContractTests : IAsyncLifetime
 
     protected ConnectionPool Pool(Action<ConnectionPoolOptions>? configure = null)
     {
+        // Touch the database on the test thread: a missing server skips (or fails under CI) here, not on the reactor.
+        var db = Db;
         var options = new ConnectionPoolOptions { Min = 1, Max = 3, Mode = Mode };
         configure?.Invoke(options);
-        var pool = Harness.Run(() => new ConnectionPool(Db.Factory, Db.ConnectionString, Harness.Reactor, options)).Result;
+        var pool = Harness.Run(() => new ConnectionPool(db.Factory, db.ConnectionString, Harness.Reactor, options)).Result;
         _pools.Add(pool);
         return pool;
     }
