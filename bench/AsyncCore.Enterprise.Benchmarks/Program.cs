@@ -1,0 +1,237 @@
+// Throughput of ConnectionPool against direct ADO.NET, at a fixed number of calls in flight, in one run.
+//   dotnet run -c Release --project bench/AsyncCore.Enterprise.Benchmarks -- [seconds] [sqlite|pg|all]
+// PostgreSQL rows need ASYNCCORE_PG (bash eng/services.sh start). Prints a Markdown table.
+using System.Data.Common;
+using System.Diagnostics;
+using AsyncCore;
+using AsyncCore.Enterprise;
+using AsyncCore.Reactor;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+var seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3;
+var which = args.Length > 1 ? args[1] : "all";
+var duration = TimeSpan.FromSeconds(seconds);
+var cores = Environment.ProcessorCount;
+Console.WriteLine($"| database | query | in flight | runner | queries/s |");
+Console.WriteLine($"|---|---|---:|---|---:|");
+
+using var reactor = new EventLoopReactor();
+using var reactorThread = reactor.RunInBackground();
+
+if (which is "all" or "sqlite")
+{
+    var path = Path.Combine(Path.GetTempPath(), $"asynccore-bench-{Guid.NewGuid():N}.db");
+    var cs = $"Data Source={path}";
+    Setup(SqliteFactory.Instance, cs);
+    foreach (var (label, sql) in Queries())
+    {
+        foreach (var inFlight in new[] { 10, 50 })
+        {
+            // Threads: the pool's workers = the cores; direct ADO.NET gets the same number of threads.
+            Report("SQLite", label, inFlight, $"pool, threads (Max={cores})", await MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Threads));
+            Report("SQLite", label, inFlight, $"pool, async mode (Max={cores})", await MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Async));
+            Report("SQLite", label, inFlight, $"direct ADO.NET, {cores} threads, prepared", MeasureDirectThreads(SqliteFactory.Instance, cs, sql, cores));
+        }
+    }
+    SqliteConnection.ClearAllPools();
+    File.Delete(path);
+}
+
+if (which is "all" or "pg")
+{
+    var cs = Environment.GetEnvironmentVariable("ASYNCCORE_PG");
+    if (string.IsNullOrEmpty(cs))
+    {
+        Console.Error.WriteLine("ASYNCCORE_PG is not set: PostgreSQL rows skipped (bash eng/services.sh start).");
+    }
+    else
+    {
+        Setup(NpgsqlFactory.Instance, cs);
+        foreach (var (label, sql) in Queries())
+        {
+            foreach (var inFlight in new[] { 10, 50 })
+            {
+                // One connection per call in flight, for every runner.
+                Report("PostgreSQL", label, inFlight, $"pool, threads (Max={inFlight})", await MeasurePool(NpgsqlFactory.Instance, cs, sql, inFlight, inFlight, PoolMode.Threads));
+                Report("PostgreSQL", label, inFlight, $"pool, async mode (Max={inFlight})", await MeasurePool(NpgsqlFactory.Instance, cs, sql, inFlight, inFlight, PoolMode.Async));
+                Report("PostgreSQL", label, inFlight, $"direct Npgsql async, {inFlight} connections", await MeasureDirectAsync(NpgsqlFactory.Instance, cs, sql, inFlight));
+            }
+        }
+    }
+}
+
+reactorThread.Stop();
+reactorThread.Join(TimeSpan.FromSeconds(30));
+return;
+
+static IEnumerable<(string, string)> Queries() => [("SELECT 1", "SELECT 1"), ("10-row select", "SELECT id, name FROM bench_rows ORDER BY id LIMIT 10")];
+
+static void Report(string db, string query, int inFlight, string runner, double rate) =>
+    Console.WriteLine($"| {db} | {query} | {inFlight} | {runner} | {rate:N0} |");
+
+static void Setup(DbProviderFactory factory, string cs)
+{
+    using var connection = Open(factory, cs);
+    foreach (var sql in new[]
+    {
+        "DROP TABLE IF EXISTS bench_rows",
+        "CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, name VARCHAR(50))",
+    })
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+    for (var i = 0; i < 100; i++)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"INSERT INTO bench_rows VALUES ({i}, 'name {i}')";
+        command.ExecuteNonQuery();
+    }
+}
+
+static DbConnection Open(DbProviderFactory factory, string cs)
+{
+    var connection = factory.CreateConnection()!;
+    connection.ConnectionString = cs;
+    connection.Open();
+    return connection;
+}
+
+async Task<double> MeasurePool(DbProviderFactory factory, string cs, string sql, int inFlight, int max, PoolMode mode)
+{
+    var pool = await OnReactor(() => new ConnectionPool(factory, cs, reactor, new ConnectionPoolOptions { Min = max, Max = max, Mode = mode }));
+    await RunFor(pool, sql, inFlight, TimeSpan.FromSeconds(0.5)); // warm-up: connections, prepared commands, JIT
+    var rate = await RunFor(pool, sql, inFlight, duration);
+    var closed = new TaskCompletionSource();
+    reactor.CallFromThread(() => pool.Close().AddCallback(_ => closed.SetResult()));
+    await closed.Task;
+    return rate;
+}
+
+// Keeps inFlight calls outstanding from the reactor thread: each completion (on the reactor thread) issues the next.
+Task<double> RunFor(ConnectionPool pool, string sql, int inFlight, TimeSpan length)
+{
+    var done = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+    reactor.CallFromThread(() =>
+    {
+        long count = 0;
+        var outstanding = 0;
+        var clock = Stopwatch.StartNew();
+        void Issue()
+        {
+            outstanding++;
+            pool.RunQuery(sql).AddCallbacks<object?>(rows =>
+            {
+                outstanding--;
+                count++;
+                if (clock.Elapsed < length)
+                {
+                    Issue();
+                }
+                else if (outstanding == 0)
+                {
+                    done.SetResult(count / clock.Elapsed.TotalSeconds);
+                }
+                return (object?)null;
+            }, failure =>
+            {
+                done.TrySetException(failure.Value);
+                return (object?)null;
+            });
+        }
+        for (var i = 0; i < inFlight; i++)
+        {
+            Issue();
+        }
+    });
+    return done.Task;
+}
+
+Task<T> OnReactor<T>(Func<T> f)
+{
+    var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+    reactor.CallFromThread(() => done.SetResult(f()));
+    return done.Task;
+}
+
+double MeasureDirectThreads(DbProviderFactory factory, string cs, string sql, int threads)
+{
+    long total = 0;
+    var start = new Barrier(threads + 1);
+    var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+    {
+        using var connection = Open(factory, cs);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Prepare();
+        Read(command); // warm-up
+        start.SignalAndWait();
+        var clock = Stopwatch.StartNew();
+        long n = 0;
+        while (clock.Elapsed < duration)
+        {
+            Read(command);
+            n++;
+        }
+        Interlocked.Add(ref total, n);
+    })).ToList();
+    workers.ForEach(t => t.Start());
+    start.SignalAndWait();
+    var clock = Stopwatch.StartNew();
+    workers.ForEach(t => t.Join());
+    return total / clock.Elapsed.TotalSeconds;
+
+    // The same work as the pool's RunQuery: every row's values materialised.
+    static void Read(DbCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+        }
+    }
+}
+
+async Task<double> MeasureDirectAsync(DbProviderFactory factory, string cs, string sql, int concurrency)
+{
+    long total = 0;
+    var clock = new Stopwatch();
+    var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var connections = new List<DbConnection>();
+    for (var i = 0; i < concurrency; i++)
+    {
+        var c = factory.CreateConnection()!;
+        c.ConnectionString = cs;
+        await c.OpenAsync();
+        connections.Add(c);
+    }
+    clock.Start();
+    var tasks = connections.Select(async connection =>
+    {
+        await Task.Yield();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        long n = 0;
+        while (clock.Elapsed < duration)
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var values = new object[reader.FieldCount];
+                reader.GetValues(values);
+            }
+            n++;
+        }
+        Interlocked.Add(ref total, n);
+    }).ToList();
+    await Task.WhenAll(tasks);
+    var rate = total / clock.Elapsed.TotalSeconds;
+    foreach (var c in connections)
+    {
+        await c.DisposeAsync();
+    }
+    return rate;
+}

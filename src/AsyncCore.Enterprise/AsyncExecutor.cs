@@ -1,0 +1,151 @@
+namespace AsyncCore.Enterprise;
+
+/// <summary>
+/// <see cref="PoolMode.Async"/>: no worker threads. Up to <see cref="ConnectionPoolOptions.Max"/> connections are lent
+/// to calls one at a time and the calls use the provider's async API; calls beyond wait in a FIFO queue. A call starts
+/// on the .NET thread pool (so nothing runs on the reactor thread, even with a provider whose async API is synchronous
+/// underneath) and finishes wherever the provider's I/O completes.
+/// </summary>
+internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
+{
+    private readonly Lock _gate = new();
+    private readonly Stack<ConnectionSlot> _idle = new();
+    private readonly Queue<WorkItem> _waiting = new();
+    private int _slots;
+    private int _running;
+    private bool _started;
+    private bool _closing;
+    private Action<IReadOnlyList<WorkItem>>? _closed;
+
+    public void Start()
+    {
+        var launch = new List<(WorkItem, ConnectionSlot)>();
+        lock (_gate)
+        {
+            if (_started || _closing)
+            {
+                return;
+            }
+            _started = true;
+            while (_waiting.Count > 0 && TryTakeSlot(out var slot))
+            {
+                launch.Add((_waiting.Dequeue(), slot));
+            }
+        }
+        foreach (var (item, slot) in launch)
+        {
+            Launch(item, slot);
+        }
+    }
+
+    public Exception? Submit(WorkItem item)
+    {
+        ConnectionSlot? slot;
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                return new ConnectionPoolClosedException($"The connection pool {pool.Name} is closed.");
+            }
+            if (!_started || !TryTakeSlot(out slot))
+            {
+                if (pool.Options.QueueLimit is { } limit && _waiting.Count >= limit)
+                {
+                    return new ConnectionPoolQueueFullException(
+                        $"The connection pool {pool.Name} has {pool.Options.Max} calls running and {limit} waiting (QueueLimit).");
+                }
+                _waiting.Enqueue(item);
+                return null;
+            }
+        }
+        Launch(item, slot);
+        return null;
+    }
+
+    public void Close(Action<IReadOnlyList<WorkItem>> closed)
+    {
+        List<WorkItem>? neverRan = null;
+        lock (_gate)
+        {
+            _closing = true;
+            _closed = closed;
+            if (!_started)
+            {
+                neverRan = [.. _waiting];
+                _waiting.Clear();
+            }
+            else if (_running > 0)
+            {
+                // The running calls finish, then the waiting ones; the last one out closes the connections.
+                return;
+            }
+        }
+        DisposeIdle();
+        closed(neverRan ?? []);
+    }
+
+    private bool TryTakeSlot(out ConnectionSlot slot)
+    {
+        if (_idle.TryPop(out slot!))
+        {
+            _running++;
+            return true;
+        }
+        if (_slots < pool.Options.Max)
+        {
+            _slots++;
+            _running++;
+            slot = new ConnectionSlot(pool);
+            return true;
+        }
+        return false;
+    }
+
+    private void Launch(WorkItem item, ConnectionSlot slot) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Self.RunAsync(state.Item, state.Slot), (Self: this, Item: item, Slot: slot), preferLocal: false);
+
+    private async Task RunAsync(WorkItem item, ConnectionSlot slot)
+    {
+        while (true)
+        {
+            await item.ExecuteAsync(slot, async: true).ConfigureAwait(false);
+            pool.Deliver(item);
+            Action<IReadOnlyList<WorkItem>>? closed = null;
+            lock (_gate)
+            {
+                if (_waiting.TryDequeue(out var next))
+                {
+                    // Hand this connection straight to the next waiting call.
+                    item = next;
+                    continue;
+                }
+                _running--;
+                _idle.Push(slot);
+                if (_closing && _running == 0)
+                {
+                    closed = _closed;
+                }
+            }
+            if (closed is not null)
+            {
+                DisposeIdle();
+                closed([]);
+            }
+            return;
+        }
+    }
+
+    private void DisposeIdle()
+    {
+        ConnectionSlot[] slots;
+        lock (_gate)
+        {
+            slots = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var slot in slots)
+        {
+            slot.Discard();
+        }
+    }
+}

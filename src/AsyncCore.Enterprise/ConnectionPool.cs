@@ -1,0 +1,293 @@
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+
+namespace AsyncCore.Enterprise;
+
+/// <summary>
+/// Twisted's <c>adbapi.ConnectionPool</c> over ADO.NET: database calls that return at once with a
+/// <see cref="Deferred{T}"/> fired on the reactor thread, while the work runs on the pool's own bounded worker threads
+/// (one connection per thread, as adbapi) or, in <see cref="PoolMode.Async"/>, on the provider's async I/O.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The pool starts when the reactor runs (or at once if it already runs) and closes itself in the reactor's "before
+/// shutdown" phase, so a program that forgets <see cref="Close"/> still stops cleanly. Calls made before the start wait;
+/// calls made after <see cref="Close"/> fail at once with <see cref="ConnectionPoolClosedException"/>.
+/// </para>
+/// <para>
+/// Call <c>Run*</c>, <see cref="Start"/> and <see cref="Close"/> on the reactor thread (or before the reactor runs):
+/// Deferreds are not thread-safe.
+/// </para>
+/// <para>
+/// <see cref="RunQuery(string, object?[])"/> and <see cref="RunOperation(string, object?[])"/> run one statement in
+/// autocommit mode (the statement is its own transaction, which is what adbapi's commit after one statement amounts to);
+/// interactions and <see cref="RunWithConnection{T}(Func{PooledConnection, T})"/> run in an explicit transaction.
+/// </para>
+/// </remarks>
+public sealed class ConnectionPool
+{
+    private static int s_count;
+
+    private readonly Func<DbConnection> _connect;
+    private readonly IReactorCore _reactor;
+    private readonly IReactorThreads _threads;
+    private readonly IExecutor _executor;
+    private readonly List<Deferred<object?>> _closeWaiters = [];
+    private SystemEventTrigger? _shutdownTrigger;
+    private long _lostGeneration;
+    private bool _started;
+    private bool _closing;
+    private bool _closed;
+
+    /// <summary>Creates a pool opening connections from <paramref name="factory"/> with <paramref name="connectionString"/>.</summary>
+    /// <param name="factory">The provider, for example <c>SqliteFactory.Instance</c>, <c>NpgsqlFactory.Instance</c>, <c>MySqlConnectorFactory.Instance</c>.</param>
+    /// <param name="connectionString">The provider's connection string.</param>
+    /// <param name="reactor">The reactor; it must also implement <see cref="IReactorThreads"/>.</param>
+    /// <param name="options">Twisted's <c>cp_*</c> settings; defaults when null.</param>
+    public ConnectionPool(DbProviderFactory factory, string connectionString, IReactorCore reactor, ConnectionPoolOptions? options = null)
+        : this(Connector(factory, connectionString), reactor, options)
+    {
+    }
+
+    /// <summary>Creates a pool opening connections from <paramref name="dataSource"/> (for example an <c>NpgsqlDataSource</c>).</summary>
+    /// <param name="dataSource">The data source.</param>
+    /// <param name="reactor">The reactor; it must also implement <see cref="IReactorThreads"/>.</param>
+    /// <param name="options">Twisted's <c>cp_*</c> settings; defaults when null.</param>
+    public ConnectionPool(DbDataSource dataSource, IReactorCore reactor, ConnectionPoolOptions? options = null)
+        : this(dataSource is null ? throw new ArgumentNullException(nameof(dataSource)) : dataSource.CreateConnection, reactor, options)
+    {
+    }
+
+    /// <summary>Creates a pool opening connections made by <paramref name="connect"/> (not yet open).</summary>
+    /// <param name="connect">Makes a new, closed connection.</param>
+    /// <param name="reactor">The reactor; it must also implement <see cref="IReactorThreads"/>.</param>
+    /// <param name="options">Twisted's <c>cp_*</c> settings; defaults when null.</param>
+    public ConnectionPool(Func<DbConnection> connect, IReactorCore reactor, ConnectionPoolOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(connect);
+        ArgumentNullException.ThrowIfNull(reactor);
+        _connect = connect;
+        _reactor = reactor;
+        _threads = reactor as IReactorThreads
+            ?? throw new ArgumentException("The reactor must also implement IReactorThreads (results are delivered on its thread).", nameof(reactor));
+        Options = (options ?? new ConnectionPoolOptions()).Validated();
+        Name = Options.Name ?? "ConnectionPool-" + Interlocked.Increment(ref s_count).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Logger = Options.Logger ?? AsyncCoreLogging.CreateLogger("AsyncCore.Enterprise.ConnectionPool");
+        _executor = Options.Mode == PoolMode.Async ? new AsyncExecutor(this) : new WorkerThreads(this);
+        // adbapi: reactor.callWhenRunning(self._start), so the pool starts with the reactor, or now if it runs already.
+        reactor.CallWhenRunning(() =>
+        {
+            if (!_closing)
+            {
+                Start();
+            }
+        });
+    }
+
+    /// <summary>The effective settings (validated copy).</summary>
+    public ConnectionPoolOptions Options { get; }
+
+    /// <summary>The pool's name (<see cref="ConnectionPoolOptions.Name"/> or a generated one).</summary>
+    public string Name { get; }
+
+    /// <summary>True between <see cref="Start"/> and <see cref="Close"/> (adbapi's <c>running</c>).</summary>
+    public bool Running => _started && !_closing;
+
+    /// <summary>True once <see cref="Close"/> (or the reactor's shutdown) has begun closing the pool.</summary>
+    public bool Closed => _closing;
+
+    /// <summary>
+    /// The effective parameter style, known once the first connection has opened (null before): see <see cref="ParamStyle"/>.
+    /// </summary>
+    public ParamStyle? EffectiveParamStyle => Provider?.Style;
+
+    internal ILogger Logger { get; }
+
+    internal ProviderInfo? Provider { get; set; }
+
+    internal long LostGeneration => Interlocked.Read(ref _lostGeneration);
+
+    /// <summary>
+    /// Starts the worker threads and registers the "before shutdown" trigger that closes the pool. Idempotent; called
+    /// by itself when the reactor runs.
+    /// </summary>
+    public void Start()
+    {
+        if (_started)
+        {
+            return;
+        }
+        ObjectDisposedException.ThrowIf(_closing, this);
+        _started = true;
+        _shutdownTrigger = _reactor.AddSystemEventTrigger(SystemEventPhase.Before, SystemEvents.Shutdown, () =>
+        {
+            _shutdownTrigger = null;
+            return FinalClose();
+        });
+        _executor.Start();
+    }
+
+    /// <summary>
+    /// Closes the pool: removes its shutdown trigger, lets the calls already queued finish, closes every connection on
+    /// the thread that used it, and fires the returned Deferred (with null) on the reactor thread when all that is done.
+    /// Closing again returns a Deferred that fires when the first close completes. Nothing blocks the reactor thread.
+    /// </summary>
+    public Deferred<object?> Close()
+    {
+        if (_shutdownTrigger is { } trigger)
+        {
+            _shutdownTrigger = null;
+            _reactor.RemoveSystemEventTrigger(trigger);
+        }
+        return FinalClose();
+    }
+
+    private Deferred<object?> FinalClose()
+    {
+        if (_closed)
+        {
+            return Deferred.Succeed<object?>(null);
+        }
+        var done = new Deferred<object?>();
+        _closeWaiters.Add(done);
+        if (!_closing)
+        {
+            _closing = true;
+            _executor.Close(neverRan => _threads.CallFromThread(() => OnExecutorClosed(neverRan)));
+        }
+        return done;
+    }
+
+    private void OnExecutorClosed(IReadOnlyList<WorkItem> neverRan)
+    {
+        _closed = true;
+        foreach (var item in neverRan)
+        {
+            item.SetError(new ConnectionPoolClosedException($"The connection pool {Name} was closed before the call could run."));
+            item.Fire();
+        }
+        if (Options.Noisy)
+        {
+            Logger.LogInformation("{Pool} closed", Name);
+        }
+        var waiters = _closeWaiters.ToArray();
+        _closeWaiters.Clear();
+        foreach (var waiter in waiters)
+        {
+            waiter.Callback(null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ calls
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> and fires with its rows (adbapi's <c>runQuery</c>). Arguments bind per
+    /// <see cref="ConnectionPoolOptions.ParamStyle"/>.
+    /// </summary>
+    public Deferred<IReadOnlyList<Row>> RunQuery(string sql, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return Submit(new QueryItem(sql, args ?? []));
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and fires with its rows mapped to <typeparamref name="T"/> (see <see cref="RowMapper{T}"/>).</summary>
+    public Deferred<IReadOnlyList<T>> RunQuery<[DynamicallyAccessedMembers(RowMapper<object>.Members)] T>(string sql, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return Submit(new MappedQueryItem<T>(sql, args ?? []));
+    }
+
+    /// <summary>Runs a statement that returns no rows and fires with the rows affected (adbapi's <c>runOperation</c>).</summary>
+    public Deferred<int> RunOperation(string sql, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return Submit(new OperationItem(sql, args ?? []));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="interaction"/> on a worker thread with a <see cref="Transaction"/> (adbapi's
+    /// <c>runInteraction</c>): commits if it returns and fires with its result; rolls back if it throws and fails with
+    /// its exception (a rollback failure is logged, never reported instead).
+    /// </summary>
+    public Deferred<T> RunInteraction<T>(Func<Transaction, T> interaction)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return Submit(new InteractionItem<T>(interaction));
+    }
+
+    /// <summary>
+    /// <see cref="RunInteraction{T}(Func{Transaction, T})"/> passing <paramref name="arg"/> (adbapi's <c>*args</c>)
+    /// without a closure.
+    /// </summary>
+    public Deferred<T> RunInteraction<TArg, T>(Func<Transaction, TArg, T> interaction, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return Submit(new InteractionItem<T>(txn => interaction(txn, arg)));
+    }
+
+    /// <summary>
+    /// An interaction written with the provider's async API (<see cref="Transaction.QueryAsync(string, object?[])"/>...),
+    /// with the same commit/rollback rules. In thread mode it holds its worker thread until it completes.
+    /// </summary>
+    public Deferred<T> RunInteractionAsync<T>(Func<Transaction, CancellationToken, Task<T>> interaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return Submit(new AsyncInteractionItem<T>(interaction, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> with the pooled connection (adbapi's <c>runWithConnection</c>): committed if it
+    /// returns, rolled back if it throws.
+    /// </summary>
+    public Deferred<T> RunWithConnection<T>(Func<PooledConnection, T> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Submit(new ConnectionItem<T>(function));
+    }
+
+    /// <summary>
+    /// A dynamic proxy calling stored functions or procedures by method name: <c>proxy.GetUser("yoen")</c> runs
+    /// <c>SELECT * FROM function_get_user(@p0)</c> with the default options. See <see cref="StoredProcedureProxy"/>.
+    /// </summary>
+    [RequiresDynamicCode(StoredProcedureProxy.DynamicReason)]
+    public StoredProcedureProxy StoredProcedures(StoredProcedureOptions? options = null) => new(this, options ?? new StoredProcedureOptions());
+
+    private Deferred<T> Submit<T>(WorkItem<T> item)
+    {
+        if (_closing)
+        {
+            return Deferred.Fail<T>(new ConnectionPoolClosedException($"The connection pool {Name} is closed."));
+        }
+        EnterpriseMetrics.Calls.Add(1);
+        var error = _executor.Submit(item);
+        return error is null ? item.Deferred : Deferred.Fail<T>(error);
+    }
+
+    // ------------------------------------------------------------------------------------------------ for slots and executors
+
+    internal DbConnection CreateConnection() => _connect();
+
+    /// <summary>Hands a finished call to the reactor thread, where its Deferred fires.</summary>
+    internal void Deliver(WorkItem item) => _threads.CallFromThread(item.Fire);
+
+    /// <summary>A connection was found lost: every connection opened before is probed before its next use.</summary>
+    internal void OnConnectionLost()
+    {
+        Interlocked.Increment(ref _lostGeneration);
+        EnterpriseMetrics.ConnectionsLost.Add(1);
+    }
+
+    private static Func<DbConnection> Connector(DbProviderFactory factory, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(connectionString);
+        return () =>
+        {
+            var connection = factory.CreateConnection()
+                ?? throw new InvalidOperationException($"{factory.GetType().Name} made no connection.");
+            connection.ConnectionString = connectionString;
+            return connection;
+        };
+    }
+}

@@ -1,0 +1,396 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace AsyncCore.Enterprise;
+
+/// <summary>
+/// One pooled connection and everything tied to it: its prepared commands, when it was last used, and the work that runs
+/// on it (the begin/commit/rollback rules and lost-connection detection). In thread mode a worker thread owns one slot
+/// (adbapi's connection per thread); in async mode slots are lent to calls one at a time.
+/// </summary>
+/// <remarks>
+/// Every method takes <c>async</c>: false runs the provider's synchronous API (a worker thread), true its async API; one
+/// code path, so both modes keep the same semantics.
+/// </remarks>
+internal sealed class ConnectionSlot(ConnectionPool pool)
+{
+    private readonly Dictionary<string, CachedCommand> _commands = new(StringComparer.Ordinal);
+    private DbConnection? _connection;
+    private long _generation;
+    private long _lastUsed;
+
+    public ConnectionPool Pool { get; } = pool;
+
+    public DbConnection? Connection => _connection;
+
+    /// <summary>Runs <paramref name="item"/> on this slot's connection and stores its outcome in it. Never throws.</summary>
+    public async ValueTask ExecuteAsync<T>(WorkItem<T> item, bool async)
+    {
+        try
+        {
+            await EnsureReadyAsync(async).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Could not connect: the driver's error, as adbapi reports it. No connection is kept.
+            Discard();
+            item.SetError(e);
+            return;
+        }
+        var connection = _connection!;
+        DbTransaction? transaction = null;
+        try
+        {
+            if (item.Transactional)
+            {
+                item.ActiveTransaction = async
+                    ? await connection.BeginTransactionAsync().ConfigureAwait(false)
+                    : connection.BeginTransaction();
+            }
+            var result = await item.RunAsync(this, item.ActiveTransaction, async).ConfigureAwait(false);
+            // RunWithConnection may have committed and begun a new transaction: finish the current one.
+            transaction = item.ActiveTransaction;
+            if (transaction is not null)
+            {
+                if (async)
+                {
+                    await transaction.CommitAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    transaction.Commit();
+                }
+            }
+            item.SetResult(result);
+        }
+        catch (Exception error)
+        {
+            transaction = item.ActiveTransaction;
+            if (transaction is not null)
+            {
+                // Roll back on any exception, including one from commit; a rollback failure is logged and never hides
+                // the original error.
+                try
+                {
+                    if (async)
+                    {
+                        await transaction.RollbackAsync().ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        transaction.Rollback();
+                    }
+                }
+                catch (Exception rollbackError)
+                {
+                    Pool.Logger.LogError(rollbackError, "Rollback failed");
+                }
+            }
+            item.SetError(await TranslateAsync(error, async).ConfigureAwait(false));
+        }
+        finally
+        {
+            item.ActiveTransaction = null;
+            if (transaction is not null)
+            {
+                try
+                {
+                    await transaction.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception disposeError)
+                {
+                    Pool.Logger.LogDebug(disposeError, "Disposing a transaction failed");
+                }
+            }
+            _lastUsed = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Opens the connection if there is none, and probes a suspect one when reconnecting is on.</summary>
+    private async ValueTask EnsureReadyAsync(bool async)
+    {
+        var options = Pool.Options;
+        if (_connection is { State: ConnectionState.Open })
+        {
+            if (!options.Reconnect)
+            {
+                return;
+            }
+            var lost = Pool.LostGeneration;
+            var idleTooLong = options.ProbeAfterIdle is { } idle && Stopwatch.GetElapsedTime(_lastUsed) > idle;
+            if (_generation >= lost && !idleTooLong)
+            {
+                return;
+            }
+            // Another connection was found lost since this one was checked (the server may have restarted), or this one
+            // sat idle: probe it before trusting it with a call.
+            if (await ProbeAsync(async).ConfigureAwait(false))
+            {
+                _generation = lost;
+                return;
+            }
+            Pool.Logger.LogInformation("{Pool}: discarding a connection that no longer answers", Pool.Name);
+        }
+        Discard();
+        var connection = Pool.CreateConnection();
+        try
+        {
+            if (options.Noisy)
+            {
+                Pool.Logger.LogInformation("{Pool} connecting: {Provider}", Pool.Name, connection.GetType().Name);
+            }
+            if (async)
+            {
+                await connection.OpenAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                connection.Open();
+            }
+            options.OpenFun?.Invoke(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _connection = connection;
+        _generation = Pool.LostGeneration;
+        _lastUsed = Stopwatch.GetTimestamp();
+        Pool.Provider ??= ProviderInfo.For(connection, options.ParamStyle);
+        EnterpriseMetrics.ConnectionsOpened.Add(1);
+    }
+
+    private async ValueTask<bool> ProbeAsync(bool async)
+    {
+        try
+        {
+            await ScalarAsync(Pool.Options.GoodSql, [], null, async, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+#pragma warning disable CA1031 // Any failure of the probe means the connection is unusable.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Decides whether <paramref name="error"/> lost the connection; if so the connection is discarded and, with
+    /// reconnect on, the error becomes a <see cref="ConnectionLostException"/>.
+    /// </summary>
+    private async ValueTask<Exception> TranslateAsync(Exception error, bool async)
+    {
+        var lost = error is ConnectionLostException || _connection is not { State: ConnectionState.Open }
+            || (Pool.Options.Reconnect && !await ProbeAsync(async).ConfigureAwait(false));
+        if (!lost)
+        {
+            return error;
+        }
+        Discard();
+        if (!Pool.Options.Reconnect || error is ConnectionLostException)
+        {
+            return error;
+        }
+        Pool.OnConnectionLost();
+        Pool.Logger.LogWarning(error, "{Pool}: connection lost; it was discarded and the next call reconnects", Pool.Name);
+        return new ConnectionLostException("The database connection was lost: " + error.Message, error);
+    }
+
+    /// <summary>Closes and forgets the connection and its commands; close errors are logged.</summary>
+    public void Discard()
+    {
+        foreach (var cached in _commands.Values)
+        {
+            cached.Command.Dispose();
+        }
+        _commands.Clear();
+        var connection = _connection;
+        _connection = null;
+        if (connection is null)
+        {
+            return;
+        }
+        try
+        {
+            if (Pool.Options.Noisy)
+            {
+                Pool.Logger.LogInformation("{Pool} closing: {Provider}", Pool.Name, connection.GetType().Name);
+            }
+            connection.Dispose();
+        }
+        catch (Exception e)
+        {
+            Pool.Logger.LogError(e, "{Pool}: closing a connection failed", Pool.Name);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ commands
+
+    /// <summary>A command for <paramref name="sql"/> with <paramref name="args"/> bound, from the cache when possible.</summary>
+    private DbCommand Command(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, out CachedCommand? cached)
+    {
+        var provider = Pool.Provider!;
+        var text = provider.Rewrite(sql);
+        DbCommand command;
+        if (_commands.TryGetValue(text, out cached))
+        {
+            command = cached.Command;
+        }
+        else
+        {
+            command = _connection!.CreateCommand();
+            command.CommandText = text;
+            var size = Pool.Options.CommandCacheSize;
+            if (size > 0)
+            {
+                if (_commands.Count >= size)
+                {
+                    foreach (var old in _commands.Values)
+                    {
+                        old.Command.Dispose();
+                    }
+                    _commands.Clear();
+                }
+                cached = new CachedCommand(command);
+                _commands[text] = cached;
+            }
+        }
+        command.Transaction = transaction;
+        provider.Bind(command, args);
+        return command;
+    }
+
+    public async ValueTask<List<Row>> QueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            await using (reader.ConfigureAwait(false))
+            {
+                var schema = cached?.Schema;
+                List<Row> rows;
+                if (async)
+                {
+                    (rows, schema) = await Row.ReadAllAsync(reader, schema, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    rows = Row.ReadAll(reader, ref schema);
+                }
+                if (cached is not null)
+                {
+                    cached.Schema = schema;
+                }
+                return rows;
+            }
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<(List<Row> Rows, int Affected)> ExecuteBufferedAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            await using (reader.ConfigureAwait(false))
+            {
+                var schema = cached?.Schema;
+                List<Row> rows;
+                if (async)
+                {
+                    (rows, schema) = await Row.ReadAllAsync(reader, schema, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    rows = Row.ReadAll(reader, ref schema);
+                }
+                // Drain further result sets so RecordsAffected covers the whole statement.
+                while (async ? await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) : reader.NextResult())
+                {
+                }
+                return (rows, reader.RecordsAffected);
+            }
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<List<TRow>> QueryAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            await using (reader.ConfigureAwait(false))
+            {
+                return async
+                    ? await RowMapper<TRow>.ReadAllAsync(reader, cancellationToken).ConfigureAwait(false)
+                    : RowMapper<TRow>.ReadAll(reader);
+            }
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<int> ExecuteNonQueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            return async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<object?> ScalarAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            var value = async ? await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteScalar();
+            return value is DBNull ? null : value;
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private sealed class CachedCommand(DbCommand command)
+    {
+        public DbCommand Command { get; } = command;
+
+        public RowSchema? Schema { get; set; }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text;
+
+namespace AsyncCore.Enterprise;
+
+/// <summary>
+/// What the pool knows about a provider without referencing it: recognised by the connection's type name, to pick the
+/// positional placeholder syntax and to rewrite <see cref="ParamStyle.Format"/> SQL.
+/// </summary>
+internal sealed class ProviderInfo
+{
+    private readonly ConcurrentDictionary<string, string> _formatRewrites = new(StringComparer.Ordinal);
+
+    private ProviderInfo(string name, bool numericPositional, bool positionalSupported, ParamStyle requested, bool numberedQmarks = false)
+    {
+        Name = name;
+        NumericPositional = numericPositional;
+        NumberedQmarks = numberedQmarks;
+        Style = requested == ParamStyle.Auto ? (positionalSupported ? ParamStyle.Positional : ParamStyle.Named) : requested;
+    }
+
+    /// <summary>The provider's short name (sqlite, npgsql, mysql or the connection type's name).</summary>
+    public string Name { get; }
+
+    /// <summary>True when positional parameters are written <c>$1</c> (Npgsql), false for <c>?</c>.</summary>
+    public bool NumericPositional { get; }
+
+    /// <summary>
+    /// True for Microsoft.Data.Sqlite, which binds parameters by name only: a bare <c>?</c> has no name in SQLite, so each
+    /// one is rewritten to <c>?1</c>, <c>?2</c>... and the parameters are named to match.
+    /// </summary>
+    public bool NumberedQmarks { get; }
+
+    /// <summary>The effective style (never <see cref="ParamStyle.Auto"/>).</summary>
+    public ParamStyle Style { get; }
+
+    public static ProviderInfo For(DbConnection connection, ParamStyle requested) =>
+        connection.GetType().FullName switch
+        {
+            "Microsoft.Data.Sqlite.SqliteConnection" => new("sqlite", false, true, requested, numberedQmarks: true),
+            "Npgsql.NpgsqlConnection" => new("npgsql", true, true, requested),
+            "MySqlConnector.MySqlConnection" => new("mysql", false, true, requested),
+            var other => new(other ?? "unknown", false, false, requested),
+        };
+
+    /// <summary>The SQL to send: <see cref="ParamStyle.Format"/> placeholders rewritten, other styles unchanged.</summary>
+    public string Rewrite(string sql) =>
+        Style == ParamStyle.Format || (Style == ParamStyle.Positional && NumberedQmarks)
+            ? _formatRewrites.GetOrAdd(sql, static (s, self) => self.RewritePlaceholders(s), this)
+            : sql;
+
+    /// <summary>The name a positional argument's parameter gets: none, or <c>?N</c> where bare qmarks are numbered.</summary>
+    private string PositionalName(int index) =>
+        NumberedQmarks ? "?" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    private string RewritePlaceholders(string sql)
+    {
+        var sb = new StringBuilder(sql.Length + 8);
+        var n = 0;
+        char quote = '\0';
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var c = sql[i];
+            if (quote != '\0')
+            {
+                sb.Append(c);
+                if (c == quote)
+                {
+                    quote = '\0';
+                }
+            }
+            else if (c is '\'' or '"' or '`')
+            {
+                quote = c;
+                sb.Append(c);
+            }
+            else if (Style == ParamStyle.Format && c == '%' && i + 1 < sql.Length && sql[i + 1] == 's')
+            {
+                n++;
+                sb.Append(NumericPositional ? "$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : NumberedQmarks ? "?" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?");
+                i++;
+            }
+            else if (Style == ParamStyle.Positional && c == '?' && (i + 1 >= sql.Length || !char.IsAsciiDigit(sql[i + 1])))
+            {
+                n++;
+                sb.Append('?').Append(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else if (Style == ParamStyle.Format && c == '%' && i + 1 < sql.Length && sql[i + 1] == '%')
+            {
+                sb.Append('%');
+                i++;
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Binds <paramref name="args"/> to <paramref name="command"/>, reusing its parameters when the shape matches.</summary>
+    public void Bind(DbCommand command, IReadOnlyList<object?> args)
+    {
+        var parameters = command.Parameters;
+        if (parameters.Count == args.Count && parameters.Count > 0 && TryRebind(parameters, args))
+        {
+            return;
+        }
+        if (parameters.Count > 0)
+        {
+            parameters.Clear();
+        }
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case DbParameter p:
+                    parameters.Add(p);
+                    break;
+                case NamedArg named:
+                    var np = command.CreateParameter();
+                    np.ParameterName = named.Name;
+                    np.Value = named.Value ?? DBNull.Value;
+                    parameters.Add(np);
+                    break;
+                case var value:
+                    var pp = command.CreateParameter();
+                    var name = ExpectedName(i);
+                    if (name.Length > 0)
+                    {
+                        pp.ParameterName = name;
+                    }
+                    pp.Value = value ?? DBNull.Value;
+                    parameters.Add(pp);
+                    break;
+            }
+        }
+    }
+
+    // Setting a new value on the parameters already bound avoids re-creating them; only when every argument is a plain
+    // value of the same type as before (so the provider's inferred type stays right).
+    private string ExpectedName(int index) =>
+        Style == ParamStyle.Named ? "p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) : PositionalName(index);
+
+    private bool TryRebind(DbParameterCollection parameters, IReadOnlyList<object?> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var parameter = parameters[i];
+            if (arg is null or DbParameter or NamedArg || parameter.Value?.GetType() != arg.GetType()
+                || !string.Equals(parameter.ParameterName ?? "", ExpectedName(i), StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+        for (var i = 0; i < args.Count; i++)
+        {
+            parameters[i].Value = args[i];
+        }
+        return true;
+    }
+}

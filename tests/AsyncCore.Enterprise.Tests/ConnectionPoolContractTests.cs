@@ -1,0 +1,410 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+
+namespace AsyncCore.Enterprise.Tests;
+
+/// <summary>
+/// adbapi's contract (test_adbapi.py's ADBAPITestBase, ConnectionTests, ConnectionPoolTests and beyond), run once per
+/// provider and pool mode by the subclasses at the end of this file.
+/// </summary>
+public abstract class ConnectionPoolContractTests : IAsyncLifetime
+{
+    private Database? _db;
+    private ReactorHarness? _harness;
+    private readonly List<ConnectionPool> _pools = [];
+
+    protected abstract Database CreateDatabase();
+
+    protected virtual PoolMode Mode => PoolMode.Threads;
+
+    protected Database Db => _db ??= CreateDatabase();
+
+    private ReactorHarness Harness => _harness ??= ReactorHarness.Running();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_harness is not null)
+        {
+            await _harness.DisposeAsync();
+        }
+        _db?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected ConnectionPool Pool(Action<ConnectionPoolOptions>? configure = null)
+    {
+        // Touch the database on the test thread: a missing server skips (or fails under CI) here, not on the reactor.
+        var db = Db;
+        var options = new ConnectionPoolOptions { Min = 1, Max = 3, Mode = Mode };
+        configure?.Invoke(options);
+        var pool = Harness.Run(() => new ConnectionPool(db.Factory, db.ConnectionString, Harness.Reactor, options)).Result;
+        _pools.Add(pool);
+        return pool;
+    }
+
+    private Task<T> Call<T>(Func<Deferred<T>> call) => Harness.Call(call);
+
+    private async Task<string> CreateTable(ConnectionPool pool, string stem = "t")
+    {
+        var table = Database.Table(stem);
+        await Call(() => pool.RunOperation($"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name VARCHAR(100))"));
+        return table;
+    }
+
+    [Fact]
+    public async Task RunQuery_SelectOne_FiresOnReactorThreadWithTheRow()
+    {
+        var pool = Pool();
+        var rows = await Call(() => pool.RunQuery("SELECT 1 AS one"));
+        var row = Assert.Single(rows);
+        Assert.Equal(1L, Convert.ToInt64(row[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, row.Get<int>("one"));
+    }
+
+    [Fact]
+    public async Task RunOperation_Insert_CommitsVisiblyToOtherConnections()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        var affected = await Call(() => pool.RunOperation($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "one"));
+        Assert.Equal(1, affected);
+        Assert.Equal(1L, Convert.ToInt64(Db.Direct($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RunInteraction_Returns_CommitsAndFiresWithTheResult()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        var count = await Call(() => pool.RunInteraction(txn =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                txn.Execute($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", i, "n" + i);
+            }
+            txn.Execute($"SELECT COUNT(*) FROM {table}");
+            return txn.FetchOne()!.Get<int>(0);
+        }));
+        Assert.Equal(5, count);
+        Assert.Equal(5L, Convert.ToInt64(Db.Direct($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RunInteraction_Throws_RollsBackAndFailsWithTheOriginalError()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Call(() => pool.RunInteraction<int>(txn =>
+        {
+            txn.Execute($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "doomed");
+            throw new InvalidOperationException("interaction failed");
+        })));
+        Assert.Equal("interaction failed", error.Message);
+        Assert.Equal(0L, Convert.ToInt64(Db.Direct($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RunInteraction_RollbackFails_LogsItAndReportsTheOriginalError()
+    {
+        var log = new CapturingLogger();
+        var pool = Pool(o => o.Logger = log);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Call(() => pool.RunInteraction<int>(txn =>
+        {
+            txn.Execute("SELECT 1");
+            // Losing the connection under the transaction makes the rollback fail.
+            txn.Connection.Close();
+            throw new ArgumentException("original");
+        })));
+        Assert.Equal("original", error.Message);
+        Assert.Contains(log.Entries, e => e.Message.Contains("Rollback failed", StringComparison.Ordinal) && e.Exception is not null);
+        // The closed connection was replaced.
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+    }
+
+    [Fact]
+    public async Task RunInteractionAsync_CommitsOnReturnAndRollsBackOnThrow()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        await Call(() => pool.RunInteractionAsync(async (txn, ct) =>
+            await txn.ExecuteNonQueryAsync($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "kept")));
+        await Assert.ThrowsAsync<TimeoutException>(() => Call(() => pool.RunInteractionAsync<int>(async (txn, ct) =>
+        {
+            await txn.ExecuteNonQueryAsync($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 2, "dropped");
+            throw new TimeoutException("async failure");
+        })));
+        var names = await Call(() => pool.RunQuery<string>($"SELECT name FROM {table} ORDER BY id"));
+        Assert.Equal(["kept"], names);
+    }
+
+    [Fact]
+    public async Task RunWithConnection_CloseIsHarmless_AndCommits()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        await Call(() => pool.RunWithConnection(conn =>
+        {
+            using var command = conn.CreateCommand($"INSERT INTO {table} (id, name) VALUES (1, 'x')");
+            command.ExecuteNonQuery();
+            conn.Close();
+            return 0;
+        }));
+        Assert.Equal(1L, Convert.ToInt64(Db.Direct($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+    }
+
+    [Fact]
+    public async Task RunWithConnection_Throws_RollsBack()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        await Assert.ThrowsAsync<FormatException>(() => Call(() => pool.RunWithConnection<int>(conn =>
+        {
+            using var command = conn.CreateCommand($"INSERT INTO {table} (id, name) VALUES (1, 'x')");
+            command.ExecuteNonQuery();
+            throw new FormatException("nope");
+        })));
+        Assert.Equal(0L, Convert.ToInt64(Db.Direct($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RunQuery_BadSql_FailsWithTheProvidersErrorNotConnectionLost()
+    {
+        var pool = Pool(o => o.Reconnect = true);
+        var error = await Assert.ThrowsAnyAsync<DbException>(() => Call(() => pool.RunQuery("SELECT * FROM no_such_table_anywhere")));
+        Assert.IsNotType<ConnectionLostException>(error);
+        // The connection survived the error.
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+    }
+
+    [Fact]
+    public async Task RunInteraction_BeyondMax_RunsAtMostMaxAtOnceAndCompletesEveryCall()
+    {
+        var pool = Pool(o => { o.Min = 0; o.Max = 3; });
+        var running = 0;
+        var peak = 0;
+        var connectionsByThread = new ConcurrentDictionary<int, ConcurrentBag<DbConnection>>();
+        var calls = Enumerable.Range(0, 12).Select(i => Call(() => pool.RunInteraction(txn =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref peak, now);
+            connectionsByThread.GetOrAdd(Environment.CurrentManagedThreadId, _ => []).Add(txn.Connection);
+            txn.Execute("SELECT 1");
+            Thread.Sleep(20);
+            Interlocked.Decrement(ref running);
+            return i;
+        }))).ToArray();
+        var results = await Task.WhenAll(calls);
+        Assert.Equal(Enumerable.Range(0, 12), results);
+        Assert.InRange(peak, 1, 3);
+        if (Mode == PoolMode.Threads)
+        {
+            // adbapi: one connection per worker thread, and no more threads than Max.
+            Assert.InRange(connectionsByThread.Count, 1, 3);
+            Assert.All(connectionsByThread.Values, bag => Assert.Single(bag.Distinct()));
+        }
+    }
+
+    [Fact]
+    public async Task Submit_BeyondQueueLimit_FailsClearly()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; o.QueueLimit = 1; });
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var first = Call(() => pool.RunInteraction(txn =>
+        {
+            entered.Set();
+            gate.Wait(TimeSpan.FromSeconds(30));
+            return 1;
+        }));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        var second = Call(() => pool.RunQuery("SELECT 2"));
+        var third = await Assert.ThrowsAsync<ConnectionPoolQueueFullException>(() => Call(() => pool.RunQuery("SELECT 3")));
+        Assert.Contains("QueueLimit", third.Message, StringComparison.Ordinal);
+        gate.Set();
+        Assert.Equal(1, await first);
+        Assert.Single(await second);
+    }
+
+    [Fact]
+    public async Task Close_Twice_BothFireAndLaterCallsFail()
+    {
+        var pool = Pool();
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        var closes = await Harness.Run(() => (pool.Close(), pool.Close()));
+        await Harness.Call(() => closes.Item1);
+        await Harness.Call(() => closes.Item2);
+        Assert.Null(await Call(() => pool.Close()));
+        Assert.True(pool.Closed);
+        await Assert.ThrowsAsync<ConnectionPoolClosedException>(() => Call(() => pool.RunQuery("SELECT 1")));
+        await Assert.ThrowsAsync<ConnectionPoolClosedException>(() => Call(() => pool.RunInteraction(txn => 1)));
+    }
+
+    [Fact]
+    public async Task Close_WithCallsQueued_LetsThemFinishFirst()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; });
+        var calls = Enumerable.Range(0, 5).Select(i => Call(() => pool.RunQuery<int>($"SELECT {i}"))).ToArray();
+        await Call(() => pool.Close());
+        var results = await Task.WhenAll(calls);
+        Assert.Equal([[0], [1], [2], [3], [4]], results.Select(r => r.ToArray()));
+    }
+
+    [Fact]
+    public async Task ReactorShutdown_PoolNeverClosed_ClosesItAndStops()
+    {
+        var pool = Pool();
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        await Harness.StopAsync();
+        Assert.True(pool.Closed);
+        Assert.False(pool.Running);
+    }
+
+    [Fact]
+    public async Task OpenFun_RunsOnceOnEveryNewConnection()
+    {
+        var opened = new ConcurrentBag<DbConnection>();
+        // The first two connections wait for each other in OpenFun, so two calls must have opened two connections.
+        using var together = new CountdownEvent(2);
+        var pool = Pool(o =>
+        {
+            o.Min = 0;
+            o.Max = 2;
+            o.OpenFun = c =>
+            {
+                opened.Add(c);
+                if (!together.IsSet)
+                {
+                    together.Signal();
+                    together.Wait(TimeSpan.FromSeconds(30));
+                }
+            };
+        });
+        var a = Call(() => pool.RunInteraction(txn => txn.Connection));
+        var b = Call(() => pool.RunInteraction(txn => txn.Connection));
+        var used = new[] { await a, await b };
+        await Call(() => pool.RunQuery("SELECT 1"));
+        Assert.Equal(2, opened.Distinct().Count());
+        Assert.Equal(opened.ToHashSet(), used.ToHashSet());
+    }
+
+    [Fact]
+    public async Task ParamStyles_PositionalNamedAndFormat_AllBindInOrder()
+    {
+        var positional = Pool();
+        var named = Pool(o => o.ParamStyle = ParamStyle.Named);
+        var format = Pool(o => o.ParamStyle = ParamStyle.Format);
+        var table = await CreateTable(positional);
+        await Call(() => positional.RunOperation($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "native"));
+        await Call(() => named.RunOperation($"INSERT INTO {table} (id, name) VALUES (@p0, @p1)", 2, "named"));
+        await Call(() => format.RunOperation($"INSERT INTO {table} (id, name) VALUES (%s, %s)", 3, "format '%s' literal"));
+        await Call(() => positional.RunOperation($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 4, null));
+        await Call(() => positional.RunOperation($"INSERT INTO {table} (id, name) VALUES (@id, @name)", new NamedArg("id", 5), new NamedArg("name", "by name")));
+        var rows = await Call(() => named.RunQuery($"SELECT id, name FROM {table} WHERE id >= @p0 ORDER BY id", 1));
+        Assert.Equal(["native", "named", "format '%s' literal", null, "by name"], rows.Select(r => (string?)r["name"]));
+        Assert.Equal(ParamStyle.Positional, await Harness.Run(() => positional.EffectiveParamStyle));
+    }
+
+    [Fact]
+    public async Task RunQueryOfT_MapsColumnsToRecordsClassesAndScalars()
+    {
+        var pool = Pool();
+        var table = Database.Table("people");
+        await Call(() => pool.RunOperation($"CREATE TABLE {table} (id INTEGER PRIMARY KEY, user_name VARCHAR(50), age INTEGER, nickname VARCHAR(50))"));
+        await Call(() => pool.RunOperation($"INSERT INTO {table} VALUES (1, 'ada', 36, NULL), (2, 'alan', 41, 'prof')"));
+        var records = await Call(() => pool.RunQuery<PersonRecord>($"SELECT id, user_name, age, nickname FROM {table} ORDER BY id"));
+        Assert.Equal([new PersonRecord(1, "ada", 36) { Nickname = null }, new PersonRecord(2, "alan", 41) { Nickname = "prof" }], records);
+        var classes = await Call(() => pool.RunQuery<PersonClass>($"SELECT id, user_name, age FROM {table} ORDER BY id"));
+        Assert.Equal(["ada", "alan"], classes.Select(c => c.UserName));
+        Assert.Equal([36L, 41L], classes.Select(c => c.Age));
+        var ages = await Call(() => pool.RunQuery<int?>($"SELECT age FROM {table} ORDER BY id"));
+        Assert.Equal([36, 41], ages);
+    }
+
+    [Fact]
+    public async Task ConnectionDiesInsideInteraction_Reconnect_FailsThatCallOnlyAndTheNextSucceeds()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; o.Reconnect = true; });
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => Call(() => pool.RunInteraction(txn =>
+        {
+            Db.KillOwnConnection(txn);
+            txn.Execute("SELECT 1");
+            return 0;
+        })));
+        Assert.NotNull(error.InnerException);
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
+    public sealed record PersonRecord(long Id, string UserName, int Age)
+    {
+        public string? Nickname { get; init; }
+    }
+
+    public sealed class PersonClass
+    {
+        public long Id { get; set; }
+
+        public string UserName { get; set; } = "";
+
+        public long Age { get; set; }
+    }
+}
+
+internal sealed class CapturingLogger : ILogger
+{
+    public ConcurrentBag<(string Message, Exception? Exception)> Entries { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Entries.Add((formatter(state, exception), exception));
+}
+
+public sealed class SqliteConnectionPoolTests : ConnectionPoolContractTests
+{
+    protected override Database CreateDatabase() => new SqliteDatabase();
+}
+
+public sealed class PostgresConnectionPoolTests : ConnectionPoolContractTests
+{
+    protected override Database CreateDatabase() => new PostgresDatabase();
+}
+
+public sealed class PostgresAsyncConnectionPoolTests : ConnectionPoolContractTests
+{
+    protected override Database CreateDatabase() => new PostgresDatabase();
+
+    protected override PoolMode Mode => PoolMode.Async;
+}
+
+public sealed class MariaDbConnectionPoolTests : ConnectionPoolContractTests
+{
+    protected override Database CreateDatabase() => new MariaDbDatabase();
+}
+
+public sealed class MariaDbAsyncConnectionPoolTests : ConnectionPoolContractTests
+{
+    protected override Database CreateDatabase() => new MariaDbDatabase();
+
+    protected override PoolMode Mode => PoolMode.Async;
+}
