@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using AsyncCore.Reactor;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 
 namespace AsyncCore.Reactor.Benchmarks;
 
@@ -8,7 +9,10 @@ namespace AsyncCore.Reactor.Benchmarks;
 /// Handing work to one consumer thread from another thread: the reactor's CallFromThread against a Channel&lt;Action&gt;
 /// drained by one dedicated thread, and Task.Run + await. Each operation is one call; results are per call.
 /// </summary>
+/// <remarks>Grouped by category so that each category's Ratio column compares with its own Channel baseline.</remarks>
 [MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 public class ThreadCallBenchmarks
 {
     private const int Batch = 10_000;
@@ -68,6 +72,7 @@ public class ThreadCallBenchmarks
     // ---- round trips: post one call, wait until it ran, repeat -----------------------------------------------------
 
     [Benchmark(OperationsPerInvoke = RoundTrips, Baseline = true)]
+    [BenchmarkCategory("RoundTrip")]
     public void RoundTrip_Channel()
     {
         Action signal = _done.Set;
@@ -80,6 +85,7 @@ public class ThreadCallBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = RoundTrips)]
+    [BenchmarkCategory("RoundTrip")]
     public void RoundTrip_CallFromThread()
     {
         Action signal = _done.Set;
@@ -92,6 +98,7 @@ public class ThreadCallBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = RoundTrips)]
+    [BenchmarkCategory("RoundTrip")]
     public async Task RoundTrip_TaskRunAwait()
     {
         for (var i = 0; i < RoundTrips; i++)
@@ -102,7 +109,8 @@ public class ThreadCallBenchmarks
 
     // ---- throughput: post a batch of calls from one thread, wait for the last -------------------------------------
 
-    [Benchmark(OperationsPerInvoke = Batch)]
+    [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
+    [BenchmarkCategory("Throughput")]
     public void Throughput_Channel()
     {
         _remaining = Batch;
@@ -116,6 +124,7 @@ public class ThreadCallBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("Throughput")]
     public void Throughput_CallFromThread()
     {
         _remaining = Batch;
@@ -128,6 +137,7 @@ public class ThreadCallBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("Throughput")]
     public void Throughput_TaskRun()
     {
         _remaining = Batch;
@@ -148,6 +158,7 @@ public class ThreadCallBenchmarks
     // ---- CallLater(0) on the reactor thread -----------------------------------------------------------------------
 
     [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("CallLaterZero")]
     public void Throughput_CallLaterZero()
     {
         _remaining = Batch;

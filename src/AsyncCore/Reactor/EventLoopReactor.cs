@@ -76,6 +76,12 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
     /// <summary>Sleeps until the next timer is due or a thread call (or stop request) arrives.</summary>
     private void Wait()
     {
+        if (HasPendingThreadCalls)
+        {
+            // Calls arrived during the pass: run the next pass at once, without the sleep handshake (a reset and an
+            // interlocked write the producers would then see).
+            return;
+        }
         _wake.Reset();
         Interlocked.Exchange(ref _sleeping, 1);
         // Re-check after announcing sleep: a call queued before the announcement did not signal.
