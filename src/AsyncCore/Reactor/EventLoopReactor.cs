@@ -49,13 +49,45 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
                 {
                     break;
                 }
-                Wait();
+                Wait(null);
             }
         }
         finally
         {
-            FinishRunning();
+            FinishRunning(mayRunAgain: true);
             System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>
+    /// Runs one pass of the loop on the calling thread without running the reactor (Twisted's <c>reactor.iterate</c>,
+    /// for tests and for driving the reactor by hand): the thread calls and due timers, then waits up to
+    /// <paramref name="delay"/> for more work (a thread call, a stop request or the next timer), without running it.
+    /// No startup or shutdown event fires.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="ReactorAlreadyRunningException">The loop is running (<see cref="Run"/> has not returned).</exception>
+    public void Iterate(TimeSpan delay = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        if (Started)
+        {
+            // A nested pass would break the pass rule (calls queued during a pass run on the next one).
+            throw new ReactorAlreadyRunningException();
+        }
+        var previous = System.Threading.SynchronizationContext.Current;
+        System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
+        try
+        {
+            RunUntilCurrent();
+        }
+        finally
+        {
+            System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
+        }
+        if (delay > TimeSpan.Zero)
+        {
+            Wait(delay);
         }
     }
 
@@ -73,8 +105,11 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
         }
     }
 
-    /// <summary>Sleeps until the next timer is due or a thread call (or stop request) arrives.</summary>
-    private void Wait()
+    /// <summary>
+    /// Sleeps until the next timer is due or a thread call (or stop request) arrives, and no longer than
+    /// <paramref name="limit"/> when given.
+    /// </summary>
+    private void Wait(TimeSpan? limit)
     {
         if (HasPendingThreadCalls)
         {
@@ -86,6 +121,10 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
         Interlocked.Exchange(ref _sleeping, 1);
         // Re-check after announcing sleep: a call queued before the announcement did not signal.
         var timeout = ComputeTimeout();
+        if (limit is { } cap && (timeout is null || timeout > cap))
+        {
+            timeout = cap;
+        }
         if (timeout != TimeSpan.Zero)
         {
             var milliseconds = timeout is { } t ? (int)Math.Min(Math.Ceiling(t.TotalMilliseconds), int.MaxValue - 1) : Timeout.Infinite;

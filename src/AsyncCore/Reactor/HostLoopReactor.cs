@@ -138,7 +138,7 @@ public sealed class HostLoopReactor : ReactorBase, IDisposable
         }
         _finished = true;
         _timer.Change(Timeout.Infinite, Timeout.Infinite);
-        FinishRunning();
+        FinishRunning(mayRunAgain: false);
         _completion.TrySetResult();
     }
 

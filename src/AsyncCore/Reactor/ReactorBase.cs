@@ -48,6 +48,7 @@ public abstract class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
     private volatile bool _running;
     private bool _startedBefore;
     private bool _justStopped;
+    private bool _crashed;
 
     /// <summary>Creates the shared state; <paramref name="options"/> null means the defaults.</summary>
     private protected ReactorBase(ReactorOptions? options)
@@ -60,7 +61,7 @@ public abstract class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
         // Twisted's built-in triggers: 'running' becomes true during startup; the loop ends and the thread pool stops
         // during shutdown (after every before-shutdown Deferred has fired).
         AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Startup, ReallyStartRunning);
-        AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, Crash);
+        AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, EndLoop);
         AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, StopThreadPool);
     }
 
@@ -363,7 +364,8 @@ public abstract class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
         {
             throw new ReactorNotRestartableException();
         }
-        _startedBefore = true;
+        // Not marked as started before here: only Stop makes a reactor unrestartable (Twisted), so Run may follow Crash.
+        _crashed = false;
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         _metrics = new ReactorMetrics(this);
         _started = true;
@@ -380,19 +382,45 @@ public abstract class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
         }
     }
 
-    /// <summary>Leaves the loop (the built-in during-shutdown trigger).</summary>
-    private void Crash()
+    /// <summary>
+    /// Leaves the loop at the end of the current pass without the shutdown sequence: no shutdown trigger runs and the
+    /// thread pool keeps running (Twisted's <c>reactor.crash()</c>, for tests and emergencies). <see cref="Run"/> may be
+    /// called again afterwards (on an <see cref="EventLoopReactor"/>): the startup event fires again, and thread calls
+    /// and timers left pending run then. Does nothing when the reactor is not running. Reactor thread only.
+    /// </summary>
+    public void Crash()
     {
-        _started = false;
-        _running = false;
+        if (!_started)
+        {
+            return;
+        }
+        ThrowIfForeignThread();
+        _crashed = !_stopped;
+        EndLoop();
     }
 
-    /// <summary>Called once the loop has ended: releases what the run held. Later thread calls are never run.</summary>
-    private protected void FinishRunning()
+    /// <summary>Leaves the loop (also the built-in during-shutdown trigger).</summary>
+    private void EndLoop()
     {
         _started = false;
         _running = false;
-        _abandoned.Cancel();
+        // Triggers are consumed when their event fires: a later Run needs 'running' set again (Twisted's crash does this).
+        AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Startup, ReallyStartRunning);
+    }
+
+    /// <summary>
+    /// Called once the loop has ended: releases what the run held. Unless the loop was crashed and
+    /// <paramref name="mayRunAgain"/>, later thread calls are never run (workers waiting for one are released).
+    /// </summary>
+    private protected void FinishRunning(bool mayRunAgain)
+    {
+        _started = false;
+        _running = false;
+        if (!(mayRunAgain && _crashed))
+        {
+            _startedBefore = true;
+            _abandoned.Cancel();
+        }
         _metrics?.Dispose();
         _metrics = null;
     }

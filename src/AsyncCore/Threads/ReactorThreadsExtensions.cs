@@ -112,9 +112,13 @@ public static class ReactorThreadsExtensions
         {
             done.Wait(reactor is ReactorBase core ? core.ThreadCallsAbandoned : CancellationToken.None);
         }
-        catch (OperationCanceledException) when (!done.IsSet)
+        catch (OperationCanceledException)
         {
-            throw new ReactorNotRunningException("The reactor shut down before running the blocking call.");
+            // Wait checks the token before the event: the call may have completed just before the shutdown.
+            if (!done.IsSet)
+            {
+                throw new ReactorNotRunningException("The reactor shut down before running the blocking call.");
+            }
         }
         return outcome.GetValueOrThrow();
     }

@@ -353,4 +353,141 @@ public class ReactorCoreTests
         Assert.True(reactor.GetThreadPool().Joined);
         Assert.Equal(0, reactor.GetThreadPool().Workers);
     }
+
+    // ---- crash and iterate (Twisted's test_core: test_crash, test_runAfterCrash, test_iterate) ---------------------
+
+    [Fact]
+    public void Crash_FromATimer_RunReturnsWithoutShutdownTriggers()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var events = new List<string>();
+        reactor.AddSystemEventTrigger(SystemEventPhase.Before, SystemEvents.Shutdown, () => events.Add("before shutdown"));
+        reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.Zero, reactor.Crash));
+        reactor.RunWithSafetyNet();
+        Assert.False(reactor.Running);
+        Assert.False(reactor.Stopping);
+        Assert.Empty(events);
+    }
+
+    [Fact]
+    public void Run_AfterCrash_StartsAgainAndStopsNormally()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var events = new List<string>();
+        reactor.CallWhenRunning(() =>
+        {
+            events.Add("crash");
+            reactor.Crash();
+        });
+        reactor.RunWithSafetyNet();
+        reactor.CallWhenRunning(() =>
+        {
+            events.Add("stop, running " + reactor.Running);
+            reactor.Stop();
+        });
+        reactor.AddSystemEventTrigger(SystemEventPhase.After, SystemEvents.Shutdown, () => events.Add("shutdown"));
+        reactor.RunWithSafetyNet();
+        Assert.Equal(["crash", "stop, running True", "shutdown"], events);
+        Assert.Throws<ReactorNotRestartableException>(reactor.Run);
+    }
+
+    [Fact]
+    public void Crash_PendingThreadCallsAndTimers_RunOnTheNextRun()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var ran = new List<string>();
+        reactor.CallWhenRunning(() =>
+        {
+            reactor.CallFromThread(() => ran.Add("thread call"));
+            reactor.CallLater(TimeSpan.Zero, () => ran.Add("timer"));
+            reactor.Crash();
+        });
+        reactor.RunWithSafetyNet();
+        Assert.Empty(ran);
+        Assert.False(reactor.ThreadCallsAbandoned.IsCancellationRequested);
+        reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.FromMilliseconds(1), reactor.Stop));
+        reactor.RunWithSafetyNet();
+        Assert.Equal(["thread call", "timer"], ran);
+    }
+
+    [Fact]
+    public void Crash_WhenNotRunning_DoesNothing()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        reactor.Crash();
+        var running = false;
+        reactor.CallWhenRunning(() =>
+        {
+            running = reactor.Running;
+            reactor.Stop();
+        });
+        reactor.RunWithSafetyNet();
+        Assert.True(running);
+    }
+
+    [Fact]
+    public void Iterate_ZeroDelay_ReturnsWithoutWaitingForAFarTimer()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var fired = false;
+        var far = reactor.CallLater(TimeSpan.FromSeconds(5), () => fired = true);
+        reactor.Iterate(TimeSpan.Zero);
+        Assert.False(fired);
+        Assert.True(far.Active);
+        far.Cancel();
+    }
+
+    [Fact]
+    public void Iterate_RunsOnePass_CallsQueuedDuringItWaitForTheNext()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var ran = new List<string>();
+        reactor.CallFromThread(() =>
+        {
+            ran.Add("first");
+            reactor.CallFromThread(() => ran.Add("queued by first"));
+        });
+        reactor.CallLater(TimeSpan.Zero, () => ran.Add("due timer"));
+        reactor.Iterate();
+        Assert.Equal(["first", "due timer"], ran);
+        reactor.Iterate();
+        Assert.Equal(["first", "due timer", "queued by first"], ran);
+        Assert.False(reactor.Running);
+    }
+
+    [Fact]
+    public void Iterate_WithDelay_WakesForAThreadCallAndRunsItNextPass()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var ran = false;
+        using var gate = new ManualResetEventSlim();
+        var worker = new Thread(() =>
+        {
+            gate.Wait();
+            reactor.CallFromThread(() => ran = true);
+        });
+        worker.Start();
+        // The pass releases the worker, whose call then arrives after the pass began: Iterate returns when it arrives
+        // (not after the delay), and the call runs on the following pass.
+        reactor.CallFromThread(gate.Set);
+        reactor.Iterate(ReactorTestSupport.Patience);
+        worker.Join();
+        Assert.False(ran);
+        reactor.Iterate();
+        Assert.True(ran);
+    }
+
+    [Fact]
+    public void Iterate_WhileRunning_ThrowsReactorAlreadyRunning()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        Exception? error = null;
+        reactor.CallWhenRunning(() =>
+        {
+            error = Record.Exception(() => reactor.Iterate());
+            reactor.Stop();
+        });
+        reactor.RunWithSafetyNet();
+        Assert.IsType<ReactorAlreadyRunningException>(error);
+    }
 }

@@ -210,6 +210,101 @@ public sealed class ThreadsTests : IDisposable
         Assert.IsType<InvalidOperationException>(error);
     }
 
+    // ---- BlockingCallFromThread while the reactor shuts down: the worker is released, never deadlocked ----------
+
+    [Fact]
+    public void BlockingCallFromThread_ReactorStopsWhileThePoolWorkerWaits_WorkerGetsReactorNotRunning()
+    {
+        // The shutdown joins the pool's threads: a pool worker still waiting for its Deferred would deadlock it.
+        var reactor = ReactorTestSupport.Create(out _);
+        var called = new ManualResetEventSlim();
+        var finished = new ManualResetEventSlim();
+        Exception? error = null;
+        reactor.CallWhenRunning(() => reactor.CallInThread(() =>
+        {
+            error = Record.Exception(() => reactor.BlockingCallFromThread(() =>
+            {
+                called.Set();
+                reactor.Stop();
+                return new Deferred<int>();
+            }));
+            finished.Set();
+        }));
+        reactor.RunWithSafetyNet();
+        Assert.True(called.IsSet);
+        finished.WaitOrFail("the worker");
+        Assert.IsType<ReactorNotRunningException>(error);
+        Assert.True(reactor.GetThreadPool().Joined);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_QueuedDuringShutdown_IsNeverRunAndTheWorkerGetsReactorNotRunning()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var ran = false;
+        Thread? worker = null;
+        Exception? error = null;
+        // The user's during-shutdown trigger runs after the built-in ones have ended the loop: no pass will run the call.
+        reactor.AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, () =>
+        {
+            worker = new Thread(() => error = Record.Exception(() => reactor.BlockingCallFromThread(() => ran = true)));
+            worker.Start();
+        });
+        reactor.CallWhenRunning(reactor.Stop);
+        reactor.RunWithSafetyNet();
+        Assert.True(worker!.Join(ReactorTestSupport.Patience), "The worker stayed blocked after the reactor stopped.");
+        Assert.IsType<ReactorNotRunningException>(error);
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_WhileBeforeShutdownTriggersWait_StillRunsAndReturns()
+    {
+        // Until the before-shutdown Deferreds fire, the reactor still runs its passes (Twisted): blocking calls work.
+        var reactor = ReactorTestSupport.Create(out _);
+        var result = 0;
+        reactor.AddSystemEventTrigger(SystemEventPhase.Before, SystemEvents.Shutdown, () =>
+        {
+            var closing = new Deferred<int>();
+            reactor.CallInThread(() =>
+            {
+                result = reactor.BlockingCallFromThread(() => reactor.Stopping ? 42 : -1);
+                reactor.CallFromThread(() => closing.Callback(0));
+            });
+            return closing;
+        });
+        reactor.CallWhenRunning(reactor.Stop);
+        reactor.RunWithSafetyNet();
+        Assert.Equal(42, result);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_CallStopsTheReactor_WorkerStillGetsTheValue()
+    {
+        // The call runs (and sets the result) and the shutdown then releases waiting workers: the worker must see the
+        // value even when it reaches its wait only after both happened. Repeated, as it depends on thread scheduling.
+        for (var i = 0; i < 20; i++)
+        {
+            var reactor = ReactorTestSupport.Create(out _);
+            var finished = new ManualResetEventSlim();
+            var value = 0;
+            Exception? error = null;
+            reactor.CallWhenRunning(() => reactor.CallInThread(() =>
+            {
+                error = Record.Exception(() => value = reactor.BlockingCallFromThread(() =>
+                {
+                    reactor.Stop();
+                    return 7;
+                }));
+                finished.Set();
+            }));
+            reactor.RunWithSafetyNet();
+            finished.WaitOrFail("the worker");
+            Assert.Null(error);
+            Assert.Equal(7, value);
+        }
+    }
+
     /// <summary>Runs <paramref name="function"/> on a reactor pool thread and returns (or rethrows) its outcome.</summary>
     private T RunInWorker<T>(Func<T> function)
     {
