@@ -220,6 +220,37 @@ public class ReactorThreadTests
     private static void SlowTimer() => Thread.Sleep(40);
 
     [Fact]
+    public void StallDetector_CoarseClockThreshold_SlowThreadCallAmongFastOnesIsReportedWithItsName()
+    {
+        // From 20 ms up, callbacks are timed on the coarse clock (the precise one is read only when it moved): a slow
+        // call in the middle of a batch of fast ones must still be caught and named.
+        var reactor = ReactorTestSupport.Create(out var logs, stallThreshold: TimeSpan.FromMilliseconds(50));
+        var stalls = new List<ReactorStall>();
+        reactor.Stalled += stalls.Add;
+        var fast = 0;
+        reactor.CallWhenRunning(() =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                reactor.CallFromThread(() => fast++);
+            }
+            reactor.CallFromThread(SlowThreadCall);
+            for (var i = 0; i < 1000; i++)
+            {
+                reactor.CallFromThread(() => fast++);
+            }
+            reactor.CallFromThread(reactor.Stop);
+        });
+        reactor.RunWithSafetyNet();
+        Assert.Equal(2000, fast);
+        var stall = Assert.Single(stalls, s => s.Callable.EndsWith(nameof(SlowThreadCall), StringComparison.Ordinal));
+        Assert.Equal("thread call", stall.Kind);
+        Assert.Contains(logs.Entries, e => e.Message.Contains(nameof(SlowThreadCall), StringComparison.Ordinal));
+    }
+
+    private static void SlowThreadCall() => Thread.Sleep(150);
+
+    [Fact]
     public void StallDetector_Disabled_ReportsNothing()
     {
         var reactor = ReactorTestSupport.Create(out _);
