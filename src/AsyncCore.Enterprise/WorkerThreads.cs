@@ -9,8 +9,10 @@ namespace AsyncCore.Enterprise;
 internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
 {
     private readonly ConcurrentQueue<WorkItem?> _queue = new();
+    // Wakes sleeping workers only: a worker takes every queued call before it sleeps, so a busy pool costs no signal.
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Lock _gate = new();
+    private int _sleepers;
     private int _threads;
     private int _pending;
     private int _started;
@@ -56,8 +58,47 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 Spawn();
             }
         }
-        _signal.Release();
+        WakeOne();
         return null;
+    }
+
+    /// <summary>Wakes a sleeping worker unless none sleeps or enough wake-ups are already on their way.</summary>
+    private void WakeOne()
+    {
+        // The call was queued before the read below (full fence): a worker announcing sleep after it finds the call
+        // when it re-checks the queue; one announced before is counted here.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sleepers) > _signal.CurrentCount)
+        {
+            _signal.Release();
+        }
+    }
+
+    /// <summary>The next call (null: stop), sleeping while the queue is empty.</summary>
+    private WorkItem? Take()
+    {
+        while (true)
+        {
+            if (_queue.TryDequeue(out var item))
+            {
+                return item;
+            }
+            Interlocked.Increment(ref _sleepers);
+            try
+            {
+                // Re-check after announcing: a call queued before the announcement did not signal. A wake-up may be
+                // stale (meant for a call another worker took): then this loop simply looks again.
+                if (_queue.TryDequeue(out item))
+                {
+                    return item;
+                }
+                _signal.Wait();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _sleepers);
+            }
+        }
     }
 
     public void Close(Action<IReadOnlyList<WorkItem>> closed)
@@ -111,8 +152,8 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         {
             while (true)
             {
-                _signal.Wait();
-                if (!_queue.TryDequeue(out var item) || item is null)
+                // Calls are taken back to back while the queue has any: no signal, no sleep between them.
+                if (Take() is not { } item)
                 {
                     break;
                 }
