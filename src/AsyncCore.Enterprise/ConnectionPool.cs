@@ -276,6 +276,8 @@ public sealed class ConnectionPool
 
     internal DbConnection CreateConnection() => _connect();
 
+    internal bool IsReactorThread => _threads.IsReactorThread;
+
     /// <summary>
     /// Hands a finished call to the reactor thread, where its Deferred fires. Calls finished while a hand-over is already
     /// scheduled ride along with it: the reactor fires them all in one pass, in the order they finished.
