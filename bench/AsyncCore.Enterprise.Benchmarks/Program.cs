@@ -95,13 +95,7 @@ async Task Cell(string db, string query, int inFlight, (string Name, string? Ver
     {
         for (var i = 0; i < runners.Length; i++)
         {
-            var (b0, f0, s0, g0) = (ConnectionPool.DebugBatches, ConnectionPool.DebugFired, ConnectionPool.DebugSleeps, ConnectionPool.DebugSignals);
             rates[i].Add(await runners[i].Measure());
-            if (Environment.GetEnvironmentVariable("DBGC") is not null)
-            {
-                var fired = ConnectionPool.DebugFired - f0;
-                Console.Error.WriteLine($"{runners[i].Name}: per call: batches {(ConnectionPool.DebugBatches - b0) / (double)fired:0.000} sleeps {(ConnectionPool.DebugSleeps - s0) / (double)fired:0.000} ");
-            }
         }
     }
     var medians = rates.Select(r => r.Order().ElementAt(r.Count / 2)).ToArray();

@@ -38,7 +38,6 @@ public sealed class ConnectionPool
     private readonly System.Collections.Concurrent.ConcurrentQueue<WorkItem> _finished = new();
     private readonly Action _fireFinished;
     private int _fireScheduled;
-    internal static long DebugBatches, DebugFired, DebugSleeps, DebugSignals;
     private SystemEventTrigger? _shutdownTrigger;
     private long _lostGeneration;
     private bool _started;
@@ -298,10 +297,8 @@ public sealed class ConnectionPool
     {
         Volatile.Write(ref _fireScheduled, 0);
         Interlocked.MemoryBarrier();
-        System.Threading.Interlocked.Increment(ref DebugBatches);
         while (_finished.TryDequeue(out var item))
         {
-            DebugFired++;
             try
             {
                 item.Fire();

@@ -141,7 +141,6 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 wake.Reset();
                 _sleeping.Push(wake);
             }
-            Interlocked.Increment(ref ConnectionPool.DebugSleeps);
             wake.Wait();
         }
     }
