@@ -1,5 +1,5 @@
 // Throughput of ConnectionPool against direct ADO.NET, at a fixed number of calls in flight, in one run.
-//   dotnet run -c Release --project bench/AsyncCore.Enterprise.Benchmarks -- [seconds] [sqlite|pg|all] [rounds]
+//   dotnet run -c Release --project bench/AsyncCore.Enterprise.Benchmarks -- [seconds] [sqlite|pg|all|spare-core] [rounds]
 // PostgreSQL rows need ASYNCCORE_PG (bash eng/services.sh start). Prints a Markdown table.
 // Each cell runs its runners in turn, `rounds` times (A B C, A B C, ...), and reports each runner's median: on a shared
 // machine the load moves between seconds, and interleaving gives every runner the same share of it.
@@ -41,6 +41,29 @@ if (which is "all" or "sqlite")
                 ($"pool, threads (Max={cores})", direct, () => MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Threads)),
                 ($"pool, async mode (Max={cores})", direct, () => MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Async)),
                 (direct, null, () => Task.FromResult(MeasureDirectThreads(SqliteFactory.Instance, cs, sql, cores))),
+            ]);
+        }
+    }
+    SqliteConnection.ClearAllPools();
+    File.Delete(path);
+}
+
+if (which is "spare-core")
+{
+    // The pool needs the reactor thread besides its workers; direct ADO.NET needs only its threads. One worker against
+    // one direct thread leaves the reactor a core of its own on a 2-core machine: what the hand-over costs when it
+    // does not have to take CPU from the queries.
+    var path = Path.Combine(Path.GetTempPath(), $"asynccore-bench-{Guid.NewGuid():N}.db");
+    var cs = $"Data Source={path}";
+    Setup(SqliteFactory.Instance, cs);
+    foreach (var (label, sql) in Queries())
+    {
+        foreach (var inFlight in new[] { 10, 50 })
+        {
+            await Cell("SQLite", label, inFlight,
+            [
+                ("pool, threads (Max=1)", "direct ADO.NET, 1 thread", () => MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, 1, PoolMode.Threads)),
+                ("direct ADO.NET, 1 thread", null, () => Task.FromResult(MeasureDirectThreads(SqliteFactory.Instance, cs, sql, 1))),
             ]);
         }
     }
