@@ -1,6 +1,8 @@
 // Throughput of ConnectionPool against direct ADO.NET, at a fixed number of calls in flight, in one run.
-//   dotnet run -c Release --project bench/AsyncCore.Enterprise.Benchmarks -- [seconds] [sqlite|pg|all]
+//   dotnet run -c Release --project bench/AsyncCore.Enterprise.Benchmarks -- [seconds] [sqlite|pg|all|spare-core] [rounds]
 // PostgreSQL rows need ASYNCCORE_PG (bash eng/services.sh start). Prints a Markdown table.
+// Each cell runs its runners in turn, `rounds` times (A B C, A B C, ...), and reports each runner's median: on a shared
+// machine the load moves between seconds, and interleaving gives every runner the same share of it.
 using System.Data.Common;
 using System.Diagnostics;
 using AsyncCore;
@@ -9,12 +11,15 @@ using AsyncCore.Reactor;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-var seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3;
+var seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2;
 var which = args.Length > 1 ? args[1] : "all";
+var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
 var duration = TimeSpan.FromSeconds(seconds);
+// For profiling one runner: only runners whose "database|query|in flight|runner" contains this text run.
+var filter = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_FILTER");
 var cores = Environment.ProcessorCount;
-Console.WriteLine($"| database | query | in flight | runner | queries/s |");
-Console.WriteLine($"|---|---|---:|---|---:|");
+Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | vs direct |");
+Console.WriteLine($"|---|---|---:|---|---:|---:|");
 
 using var reactor = new EventLoopReactor();
 using var reactorThread = reactor.RunInBackground();
@@ -28,10 +33,38 @@ if (which is "all" or "sqlite")
     {
         foreach (var inFlight in new[] { 10, 50 })
         {
-            // Threads: the pool's workers = the cores; direct ADO.NET gets the same number of threads.
-            Report("SQLite", label, inFlight, $"pool, threads (Max={cores})", await MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Threads));
-            Report("SQLite", label, inFlight, $"pool, async mode (Max={cores})", await MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Async));
-            Report("SQLite", label, inFlight, $"direct ADO.NET, {cores} threads, prepared", MeasureDirectThreads(SqliteFactory.Instance, cs, sql, cores));
+            // Threads: the pool's workers = the cores; direct ADO.NET gets the same number of threads. SQLite has no
+            // real async I/O, so async mode is compared with the same direct threads.
+            var direct = $"direct ADO.NET, {cores} threads";
+            await Cell("SQLite", label, inFlight,
+            [
+                ($"pool, threads (Max={cores})", direct, () => MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Threads)),
+                ($"pool, async mode (Max={cores})", direct, () => MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, cores, PoolMode.Async)),
+                (direct, null, () => Task.FromResult(MeasureDirectThreads(SqliteFactory.Instance, cs, sql, cores))),
+            ]);
+        }
+    }
+    SqliteConnection.ClearAllPools();
+    File.Delete(path);
+}
+
+if (which is "spare-core")
+{
+    // The pool needs the reactor thread besides its workers; direct ADO.NET needs only its threads. One worker against
+    // one direct thread leaves the reactor a core of its own on a 2-core machine: what the hand-over costs when it
+    // does not have to take CPU from the queries.
+    var path = Path.Combine(Path.GetTempPath(), $"asynccore-bench-{Guid.NewGuid():N}.db");
+    var cs = $"Data Source={path}";
+    Setup(SqliteFactory.Instance, cs);
+    foreach (var (label, sql) in Queries())
+    {
+        foreach (var inFlight in new[] { 10, 50 })
+        {
+            await Cell("SQLite", label, inFlight,
+            [
+                ("pool, threads (Max=1)", "direct ADO.NET, 1 thread", () => MeasurePool(SqliteFactory.Instance, cs, sql, inFlight, 1, PoolMode.Threads)),
+                ("direct ADO.NET, 1 thread", null, () => Task.FromResult(MeasureDirectThreads(SqliteFactory.Instance, cs, sql, 1))),
+            ]);
         }
     }
     SqliteConnection.ClearAllPools();
@@ -52,10 +85,17 @@ if (which is "all" or "pg")
         {
             foreach (var inFlight in new[] { 10, 50 })
             {
-                // One connection per call in flight, for every runner.
-                Report("PostgreSQL", label, inFlight, $"pool, threads (Max={inFlight})", await MeasurePool(NpgsqlFactory.Instance, cs, sql, inFlight, inFlight, PoolMode.Threads));
-                Report("PostgreSQL", label, inFlight, $"pool, async mode (Max={inFlight})", await MeasurePool(NpgsqlFactory.Instance, cs, sql, inFlight, inFlight, PoolMode.Async));
-                Report("PostgreSQL", label, inFlight, $"direct Npgsql async, {inFlight} connections", await MeasureDirectAsync(NpgsqlFactory.Instance, cs, sql, inFlight));
+                // One connection per call in flight, for every runner. Thread mode is compared with as many threads
+                // running the synchronous API; async mode with as many concurrent async loops.
+                var directThreads = $"direct Npgsql sync, {inFlight} threads";
+                var directAsync = $"direct Npgsql async, {inFlight} connections";
+                await Cell("PostgreSQL", label, inFlight,
+                [
+                    ($"pool, threads (Max={inFlight})", directThreads, () => MeasurePool(NpgsqlFactory.Instance, cs, sql, inFlight, inFlight, PoolMode.Threads)),
+                    ($"pool, async mode (Max={inFlight})", directAsync, () => MeasurePool(NpgsqlFactory.Instance, cs, sql, inFlight, inFlight, PoolMode.Async)),
+                    (directThreads, null, () => Task.FromResult(MeasureDirectThreads(NpgsqlFactory.Instance, cs, sql, inFlight))),
+                    (directAsync, null, () => MeasureDirectAsync(NpgsqlFactory.Instance, cs, sql, inFlight)),
+                ]);
             }
         }
     }
@@ -65,10 +105,32 @@ reactorThread.Stop();
 reactorThread.Join(TimeSpan.FromSeconds(30));
 return;
 
-static IEnumerable<(string, string)> Queries() => [("SELECT 1", "SELECT 1"), ("10-row select", "SELECT id, name FROM bench_rows ORDER BY id LIMIT 10")];
+// Runs every runner of one cell `rounds` times, interleaved, and prints each one's median (and its ratio to the
+// direct runner it is compared with).
+async Task Cell(string db, string query, int inFlight, (string Name, string? Versus, Func<Task<double>> Measure)[] runners)
+{
+    if (filter is not null)
+    {
+        runners = [.. runners.Where(r => $"{db}|{query}|{inFlight}|{r.Name}".Contains(filter, StringComparison.Ordinal))];
+    }
+    var rates = runners.Select(_ => new List<double>()).ToArray();
+    for (var round = 0; round < rounds; round++)
+    {
+        for (var i = 0; i < runners.Length; i++)
+        {
+            rates[i].Add(await runners[i].Measure());
+        }
+    }
+    var medians = rates.Select(r => r.Order().ElementAt(r.Count / 2)).ToArray();
+    for (var i = 0; i < runners.Length; i++)
+    {
+        var versus = Array.FindIndex(runners, r => r.Name == runners[i].Versus);
+        var ratio = versus >= 0 ? $"{medians[i] / medians[versus]:0.00}x" : "";
+        Console.WriteLine($"| {db} | {query} | {inFlight} | {runners[i].Name} | {medians[i]:N0} | {ratio} |");
+    }
+}
 
-static void Report(string db, string query, int inFlight, string runner, double rate) =>
-    Console.WriteLine($"| {db} | {query} | {inFlight} | {runner} | {rate:N0} |");
+static IEnumerable<(string, string)> Queries() => [("SELECT 1", "SELECT 1"), ("10-row select", "SELECT id, name FROM bench_rows ORDER BY id LIMIT 10")];
 
 static void Setup(DbProviderFactory factory, string cs)
 {
@@ -119,27 +181,31 @@ Task<double> RunFor(ConnectionPool pool, string sql, int inFlight, TimeSpan leng
         long count = 0;
         var outstanding = 0;
         var clock = Stopwatch.StartNew();
+        // The callbacks are made once, not per call: the loop measures the pool, not delegate allocation.
+        Func<IReadOnlyList<Row>, object?>? onRows = null;
+        Func<Failure, object?> onFailure = failure =>
+        {
+            done.TrySetException(failure.Value);
+            return null;
+        };
+        onRows = rows =>
+        {
+            outstanding--;
+            count++;
+            if (clock.Elapsed < length)
+            {
+                Issue();
+            }
+            else if (outstanding == 0)
+            {
+                done.SetResult(count / clock.Elapsed.TotalSeconds);
+            }
+            return null;
+        };
         void Issue()
         {
             outstanding++;
-            pool.RunQuery(sql).AddCallbacks<object?>(rows =>
-            {
-                outstanding--;
-                count++;
-                if (clock.Elapsed < length)
-                {
-                    Issue();
-                }
-                else if (outstanding == 0)
-                {
-                    done.SetResult(count / clock.Elapsed.TotalSeconds);
-                }
-                return (object?)null;
-            }, failure =>
-            {
-                done.TrySetException(failure.Value);
-                return (object?)null;
-            });
+            pool.RunQuery(sql).AddCallbacks(onRows!, onFailure);
         }
         for (var i = 0; i < inFlight; i++)
         {
@@ -165,7 +231,12 @@ double MeasureDirectThreads(DbProviderFactory factory, string cs, string sql, in
         using var connection = Open(factory, cs);
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Prepare();
+        // One command reused, as the pool's command cache does. SQLite: prepared (the pool's cached command keeps its
+        // statement prepared too). Npgsql: not prepared server-side, as the pool does not.
+        if (command is SqliteCommand)
+        {
+            command.Prepare();
+        }
         Read(command); // warm-up
         start.SignalAndWait();
         var clock = Stopwatch.StartNew();

@@ -2,9 +2,12 @@ namespace AsyncCore.Enterprise;
 
 /// <summary>
 /// <see cref="PoolMode.Async"/>: no worker threads. Up to <see cref="ConnectionPoolOptions.Max"/> connections are lent
-/// to calls one at a time and the calls use the provider's async API; calls beyond wait in a FIFO queue. A call starts
-/// on the .NET thread pool (so nothing runs on the reactor thread, even with a provider whose async API is synchronous
-/// underneath) and finishes wherever the provider's I/O completes.
+/// to calls one at a time and the calls use the provider's async API; calls beyond wait in a FIFO queue. With a provider
+/// whose async API does real I/O (<see cref="ProviderInfo.TrueAsync"/>), a query or operation submitted on the reactor
+/// thread starts right there: the reactor thread only sends it, and saves a thread-pool hop per call. Everything else
+/// (synchronous interactions, a provider whose async API is synchronous underneath such as SQLite, the first call before
+/// the provider is known) starts on the .NET thread pool, so nothing blocks the reactor thread. A call finishes
+/// wherever the provider's I/O completes, and its Deferred fires on the reactor thread.
 /// </summary>
 internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
 {
@@ -101,7 +104,18 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
         return false;
     }
 
-    private void Launch(WorkItem item, ConnectionSlot slot) =>
+    private void Launch(WorkItem item, ConnectionSlot slot)
+    {
+        if (!item.Blocking && slot.Connection is not null && pool.Provider is { TrueAsync: true } && pool.IsReactorThread)
+        {
+            // Runs until the provider's first real await (the query is sent), then returns to the reactor.
+            _ = RunAsync(item, slot);
+            return;
+        }
+        LaunchOnThreadPool(item, slot);
+    }
+
+    private void LaunchOnThreadPool(WorkItem item, ConnectionSlot slot) =>
         ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Self.RunAsync(state.Item, state.Slot), (Self: this, Item: item, Slot: slot), preferLocal: false);
 
     private async Task RunAsync(WorkItem item, ConnectionSlot slot)
@@ -111,20 +125,34 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
             await item.ExecuteAsync(slot, async: true).ConfigureAwait(false);
             pool.Deliver(item);
             Action<IReadOnlyList<WorkItem>>? closed = null;
+            WorkItem? next;
             lock (_gate)
             {
-                if (_waiting.TryDequeue(out var next))
+                if (_waiting.TryDequeue(out next))
                 {
                     // Hand this connection straight to the next waiting call.
-                    item = next;
-                    continue;
+                    if (!pool.IsReactorThread)
+                    {
+                        item = next;
+                        continue;
+                    }
                 }
-                _running--;
-                _idle.Push(slot);
-                if (_closing && _running == 0)
+                else
                 {
-                    closed = _closed;
+                    _running--;
+                    _idle.Push(slot);
+                    if (_closing && _running == 0)
+                    {
+                        closed = _closed;
+                    }
                 }
+            }
+            if (next is not null)
+            {
+                // The call completed without leaving the reactor thread: the next one must not run here (it may block,
+                // and a queue of calls completing at once would nest without bound).
+                LaunchOnThreadPool(next, slot);
+                return;
             }
             if (closed is not null)
             {

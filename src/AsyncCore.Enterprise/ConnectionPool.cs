@@ -34,6 +34,10 @@ public sealed class ConnectionPool
     private readonly IReactorThreads _threads;
     private readonly IExecutor _executor;
     private readonly List<Deferred<object?>> _closeWaiters = [];
+    // Finished calls waiting for the reactor thread, handed over in batches: one CallFromThread per batch, not per call.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<WorkItem> _finished = new();
+    private readonly Action _fireFinished;
+    private int _fireScheduled;
     private SystemEventTrigger? _shutdownTrigger;
     private long _lostGeneration;
     private bool _started;
@@ -74,6 +78,7 @@ public sealed class ConnectionPool
         Options = (options ?? new ConnectionPoolOptions()).Validated();
         Name = Options.Name ?? "ConnectionPool-" + Interlocked.Increment(ref s_count).ToString(System.Globalization.CultureInfo.InvariantCulture);
         Logger = Options.Logger ?? AsyncCoreLogging.CreateLogger("AsyncCore.Enterprise.ConnectionPool");
+        _fireFinished = FireFinished;
         _executor = Options.Mode == PoolMode.Async ? new AsyncExecutor(this) : new WorkerThreads(this);
         // adbapi: reactor.callWhenRunning(self._start), so the pool starts with the reactor, or now if it runs already.
         reactor.CallWhenRunning(() =>
@@ -162,6 +167,8 @@ public sealed class ConnectionPool
     private void OnExecutorClosed(IReadOnlyList<WorkItem> neverRan)
     {
         _closed = true;
+        // Every call that finished fires before the pool reports closed (its hand-over may still be queued).
+        FireFinished();
         foreach (var item in neverRan)
         {
             item.SetError(new ConnectionPoolClosedException($"The connection pool {Name} was closed before the call could run."));
@@ -268,8 +275,42 @@ public sealed class ConnectionPool
 
     internal DbConnection CreateConnection() => _connect();
 
-    /// <summary>Hands a finished call to the reactor thread, where its Deferred fires.</summary>
-    internal void Deliver(WorkItem item) => _threads.CallFromThread(item.Fire);
+    internal bool IsReactorThread => _threads.IsReactorThread;
+
+    /// <summary>
+    /// Hands a finished call to the reactor thread, where its Deferred fires. Calls finished while a hand-over is already
+    /// scheduled ride along with it: the reactor fires them all in one pass, in the order they finished.
+    /// </summary>
+    internal void Deliver(WorkItem item)
+    {
+        _finished.Enqueue(item);
+        // The enqueue above happens before this exchange (both full fences), and FireFinished clears the flag before it
+        // drains: either the scheduled pass sees the item, or this call schedules a new pass.
+        if (Interlocked.Exchange(ref _fireScheduled, 1) == 0)
+        {
+            _threads.CallFromThread(_fireFinished);
+        }
+    }
+
+    /// <summary>Reactor thread: fires every finished call's Deferred.</summary>
+    private void FireFinished()
+    {
+        Volatile.Write(ref _fireScheduled, 0);
+        Interlocked.MemoryBarrier();
+        while (_finished.TryDequeue(out var item))
+        {
+            try
+            {
+                item.Fire();
+            }
+#pragma warning disable CA1031 // One call's failure to fire must not strand the others of the batch.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Logger.LogError(e, "{Pool}: firing a call's Deferred failed", Name);
+            }
+        }
+    }
 
     /// <summary>A connection was found lost: every connection opened before is probed before its next use.</summary>
     internal void OnConnectionLost()

@@ -18,6 +18,9 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
 {
     private readonly Dictionary<string, CachedCommand> _commands = new(StringComparer.Ordinal);
     private DbConnection? _connection;
+    // The last SQL string run and its cached command: a caller repeating the same string skips both dictionary lookups.
+    private string? _lastSql;
+    private CachedCommand? _lastCommand;
     private long _generation;
     private long _lastUsed;
 
@@ -208,6 +211,8 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
             cached.Command.Dispose();
         }
         _commands.Clear();
+        _lastSql = null;
+        _lastCommand = null;
         var connection = _connection;
         _connection = null;
         if (connection is null)
@@ -234,11 +239,21 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
     private DbCommand Command(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, out CachedCommand? cached)
     {
         var provider = Pool.Provider!;
-        var text = provider.Rewrite(sql);
         DbCommand command;
+        if (ReferenceEquals(sql, _lastSql) && _lastCommand is { } last)
+        {
+            cached = last;
+            command = last.Command;
+            command.Transaction = transaction;
+            provider.Bind(command, args);
+            return command;
+        }
+        var text = provider.Rewrite(sql);
         if (_commands.TryGetValue(text, out cached))
         {
             command = cached.Command;
+            _lastSql = sql;
+            _lastCommand = cached;
         }
         else
         {
@@ -257,6 +272,8 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
                 }
                 cached = new CachedCommand(command);
                 _commands[text] = cached;
+                _lastSql = sql;
+                _lastCommand = cached;
             }
         }
         command.Transaction = transaction;

@@ -32,6 +32,12 @@ internal sealed class ProviderInfo
     /// </summary>
     public bool NumberedQmarks { get; }
 
+    /// <summary>
+    /// True when the provider's async API does real asynchronous I/O (Npgsql, MySqlConnector), so that starting a call
+    /// on the reactor thread costs only the time to send it. Microsoft.Data.Sqlite's async API is synchronous.
+    /// </summary>
+    public bool TrueAsync => Name is "npgsql" or "mysql";
+
     /// <summary>The effective style (never <see cref="ParamStyle.Auto"/>).</summary>
     public ParamStyle Style { get; }
 

@@ -6,11 +6,18 @@ namespace AsyncCore.Enterprise;
 /// adbapi's model: a bounded set of worker threads, each with its own connection, taking calls from one FIFO queue.
 /// Threads are started up to <see cref="ConnectionPoolOptions.Max"/> as calls arrive; calls beyond wait in the queue.
 /// </summary>
+/// <remarks>
+/// A worker takes queued calls back to back and sleeps only when the queue is empty; a call submitted then wakes one
+/// sleeping worker (its own event, so exactly one thread wakes). A busy pool so costs no signal per call. A worker spins
+/// briefly (the event's default) before it blocks: measured on 2 cores, blocking at once costs far more in wake-ups
+/// than the spin costs in stolen time.
+/// </remarks>
 internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
 {
     private readonly ConcurrentQueue<WorkItem?> _queue = new();
-    private readonly SemaphoreSlim _signal = new(0);
     private readonly Lock _gate = new();
+    // Workers asleep waiting for a call, most recent on top (its cache is warmest). Guarded by _gate.
+    private readonly Stack<ManualResetEventSlim> _sleeping = new();
     private int _threads;
     private int _pending;
     private int _started;
@@ -27,7 +34,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 return;
             }
             _running = true;
-            var want = Math.Min(pool.Options.Max, Math.Max(pool.Options.Min, _pending));
+            var want = Math.Min(pool.Options.Max, Math.Max(pool.Options.Min, Volatile.Read(ref _pending)));
             while (_threads < want)
             {
                 Spawn();
@@ -37,6 +44,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
 
     public Exception? Submit(WorkItem item)
     {
+        ManualResetEventSlim? wake = null;
         lock (_gate)
         {
             if (_closing)
@@ -44,25 +52,29 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 return new ConnectionPoolClosedException($"The connection pool {pool.Name} is closed.");
             }
             var options = pool.Options;
-            if (options.QueueLimit is { } limit && _pending - options.Max >= limit)
+            if (options.QueueLimit is { } limit && Volatile.Read(ref _pending) - options.Max >= limit)
             {
                 return new ConnectionPoolQueueFullException(
                     $"The connection pool {pool.Name} has {options.Max} calls running and {limit} waiting (QueueLimit).");
             }
-            _pending++;
+            // Workers decrement it outside the gate.
+            var pending = Interlocked.Increment(ref _pending);
             _queue.Enqueue(item);
-            if (_running && _threads < _pending && _threads < options.Max)
+            if (_running && _threads < pending && _threads < options.Max)
             {
                 Spawn();
             }
+            // Under the gate, where a worker re-checks the queue before it sleeps: no wake-up can be missed.
+            _sleeping.TryPop(out wake);
         }
-        _signal.Release();
+        wake?.Set();
         return null;
     }
 
     public void Close(Action<IReadOnlyList<WorkItem>> closed)
     {
         List<WorkItem>? neverRan = null;
+        ManualResetEventSlim[] wake = [];
         lock (_gate)
         {
             _closing = true;
@@ -82,8 +94,13 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 {
                     _queue.Enqueue(null);
                 }
-                _signal.Release(_threads);
+                wake = [.. _sleeping];
+                _sleeping.Clear();
             }
+        }
+        foreach (var sleeper in wake)
+        {
+            sleeper.Set();
         }
         if (neverRan is not null)
         {
@@ -104,15 +121,39 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         thread.Start();
     }
 
+    /// <summary>The next call (null: stop), sleeping on <paramref name="wake"/> while the queue is empty.</summary>
+    private WorkItem? Take(ManualResetEventSlim wake)
+    {
+        while (true)
+        {
+            if (_queue.TryDequeue(out var item))
+            {
+                return item;
+            }
+            lock (_gate)
+            {
+                // Submit queues and pops a sleeper under the gate: a call queued before this re-check is found here,
+                // one queued after finds this worker on the stack.
+                if (_queue.TryDequeue(out item))
+                {
+                    return item;
+                }
+                wake.Reset();
+                _sleeping.Push(wake);
+            }
+            wake.Wait();
+        }
+    }
+
     private void Work()
     {
         var slot = new ConnectionSlot(pool);
+        using var wake = new ManualResetEventSlim(false);
         try
         {
             while (true)
             {
-                _signal.Wait();
-                if (!_queue.TryDequeue(out var item) || item is null)
+                if (Take(wake) is not { } item)
                 {
                     break;
                 }

@@ -254,6 +254,46 @@ public abstract class ConnectionPoolContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyCallsInFlight_MixedWithInteractions_EachFiresOnceOnTheReactorBeforeCloseAndNoInteractionRunsThere()
+    {
+        // Deliveries are batched and async-mode queries may start on the reactor thread: every call must still fire
+        // exactly once, with its own result, before Close fires, and blocking user code must never run on the reactor.
+        var pool = Pool(o => { o.Min = 1; o.Max = 3; });
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        var interactionsOnReactor = 0;
+        var (results, firedBeforeClose) = await Harness.Run(() =>
+        {
+            var results = new List<int>[200];
+            var fired = 0;
+            var firedBeforeClose = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            for (var i = 0; i < results.Length; i++)
+            {
+                var n = i;
+                if (n % 10 == 0)
+                {
+                    pool.RunInteraction(txn =>
+                    {
+                        if (Harness.Reactor.IsReactorThread)
+                        {
+                            Interlocked.Increment(ref interactionsOnReactor);
+                        }
+                        return txn.Query<int>($"SELECT {n}").ToList();
+                    }).AddCallback(rows => { results[n] = rows; fired++; });
+                }
+                else
+                {
+                    pool.RunQuery<int>($"SELECT {n}").AddCallback(rows => { results[n] = [.. rows]; fired++; });
+                }
+            }
+            pool.Close().AddCallback(_ => firedBeforeClose.SetResult(fired));
+            return (results, firedBeforeClose.Task);
+        });
+        Assert.Equal(200, await firedBeforeClose);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => new List<int> { i }), results);
+        Assert.Equal(0, interactionsOnReactor);
+    }
+
+    [Fact]
     public async Task ReactorShutdown_PoolNeverClosed_ClosesItAndStops()
     {
         var pool = Pool();
