@@ -214,6 +214,8 @@ export ASYNCCORE_PG='Host=127.0.0.1;Port=$pg_port;Database=$db;Username=$user;Pa
 export ASYNCCORE_MYSQL='Server=127.0.0.1;Port=$my_port;Database=$db;User ID=$user;Password=$password'
 export ASYNCCORE_SERVICES_SCRIPT='$self'
 export ASYNCCORE_SERVICES_DIR='$state'
+export ASYNCCORE_PG_PORT='$pg_port'
+export ASYNCCORE_MYSQL_PORT='$my_port'
 EOF
 }
 
