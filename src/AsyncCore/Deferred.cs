@@ -74,6 +74,7 @@ public abstract partial class Deferred
     /// </summary>
     public bool HasResult
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             var c = Chain;
@@ -212,7 +213,6 @@ public abstract partial class Deferred
     {
         _called = true;
         Current = result;
-        ReleaseCanceller();
     }
 
     private AlreadyCalledException CreateAlreadyCalled()
@@ -388,6 +388,7 @@ public abstract partial class Deferred
     }
 
     /// <summary>Reads a result object as a <typeparamref name="T"/> without boxing when it was produced typed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T Read<T>(object? result)
     {
         // Class checks first: they are cheaper than the generic interface check and cover the common cases (a value
@@ -419,6 +420,7 @@ public abstract partial class Deferred
     internal static object? BoxResult(object? result) => result is IResultSource source ? source.Boxed : result;
 
     /// <summary>Takes the current result out of a settled chain, leaving null, as awaiting does in Twisted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal object? TakeResult()
     {
         var c = Chain;

@@ -11,7 +11,7 @@ public readonly struct DeferredAwaiter<T> : ICriticalNotifyCompletion, IDeferred
 {
     private readonly Deferred<T> _deferred;
 
-    internal DeferredAwaiter(Deferred<T> deferred) => _deferred = deferred ?? throw new ArgumentNullException(nameof(deferred));
+    internal DeferredAwaiter(Deferred<T> deferred) => _deferred = deferred;
 
     /// <summary>True when the Deferred has a settled result that can be taken now.</summary>
     public bool IsCompleted => _deferred.HasResult;
@@ -19,6 +19,7 @@ public readonly struct DeferredAwaiter<T> : ICriticalNotifyCompletion, IDeferred
     Deferred IDeferredAwaiter.Awaited => _deferred;
 
     /// <summary>Takes the result: returns the value, or throws the failure's exception with its original stack.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T GetResult()
     {
         var result = _deferred.TakeResult();

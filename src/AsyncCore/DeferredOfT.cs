@@ -65,7 +65,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
     {
         var d = new Deferred<T>();
         d._value = value;
-        d.SetFired(d);
+        d.SetFired(d); // a new Deferred has no canceller to release and no stages to run
         return d;
     }
 
