@@ -1,0 +1,531 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AsyncCore.Threads;
+using Microsoft.Extensions.Logging;
+
+namespace AsyncCore.Reactor;
+
+/// <summary>
+/// What every reactor shares, whatever drives it (its own thread or a host's loop): the thread-call queue, the timer
+/// heap, the three-phase system events, the startup and shutdown sequence, the thread pool and the stall detector
+/// (Twisted's <c>ReactorBase</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// One pass of the loop (<see cref="RunUntilCurrent"/>) runs, in order: the thread calls queued when the pass began
+/// (FIFO; calls queued meanwhile wait for the next pass), then every timer due now that was scheduled before the timer
+/// phase began (a timer scheduled or reset inside this pass, even with a zero delay, waits for the next pass), then,
+/// if <see cref="Stop"/> was called, the shutdown event. An exception from a call is logged and the loop goes on.
+/// </para>
+/// <para>
+/// Only <see cref="CallFromThread(Action)"/>, <see cref="CallInThread"/>, <see cref="Stop"/> and
+/// <see cref="IsReactorThread"/> may be used from other threads. Everything else (timers, triggers, Deferreds) belongs
+/// to the reactor thread, or to the thread setting the reactor up before it runs.
+/// </para>
+/// </remarks>
+public abstract class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
+{
+    private static readonly long s_origin = Stopwatch.GetTimestamp();
+    private static readonly double s_secondsPerTick = 1.0 / Stopwatch.Frequency;
+
+    private static readonly Action<object?> s_stopIfRunning = static state => ((ReactorBase)state!).StopIfRunning();
+
+    private readonly ConcurrentQueue<ThreadCall> _threadCalls = new();
+    private readonly TimerHeap _timers = new();
+    private readonly Dictionary<string, ThreePhaseEvent> _events = new(StringComparer.Ordinal);
+    private readonly Action<Delegate, Action> _invokeTrigger;
+    private readonly CancellationTokenSource _abandoned = new();
+    private readonly Lock _poolLock = new();
+    private readonly ReactorOptions _options;
+    private ReactorThreadPool? _threadPool;
+    private ReactorMetrics? _metrics;
+    private long _sequence;
+    private long _stallTicks;
+    private int _threadId = -1;
+    private volatile bool _started;
+    private volatile bool _stopped;
+    private volatile bool _running;
+    private bool _startedBefore;
+    private bool _justStopped;
+
+    /// <summary>Creates the shared state; <paramref name="options"/> null means the defaults.</summary>
+    private protected ReactorBase(ReactorOptions? options)
+    {
+        _options = options ?? new ReactorOptions();
+        Name = _options.Name;
+        Logger = (_options.LoggerFactory ?? AsyncCoreLogging.LoggerFactory).CreateLogger("AsyncCore.Reactor");
+        StallThreshold = _options.StallThreshold;
+        _invokeTrigger = (callable, action) => InvokeDescribed(action, callable, "system event trigger");
+        // Twisted's built-in triggers: 'running' becomes true during startup; the loop ends and the thread pool stops
+        // during shutdown (after every before-shutdown Deferred has fired).
+        AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Startup, ReallyStartRunning);
+        AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, Crash);
+        AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, StopThreadPool);
+    }
+
+    /// <summary>The reactor's name (thread name, metrics tag).</summary>
+    public string Name { get; }
+
+    /// <summary>The reactor's logger (category <c>AsyncCore.Reactor</c>).</summary>
+    protected internal ILogger Logger { get; }
+
+    /// <inheritdoc />
+    public bool Running => _running;
+
+    /// <inheritdoc />
+    public bool IsReactorThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
+
+    /// <summary>
+    /// A callback that holds the reactor thread longer than this is logged as a stall (warning, with its name and
+    /// duration) and counted in the <c>asynccore.reactor.stalls</c> metric. <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan StallThreshold
+    {
+        get => _stallTicks == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(_stallTicks * s_secondsPerTick);
+        set => _stallTicks = value == Timeout.InfiniteTimeSpan || value < TimeSpan.Zero
+            ? long.MaxValue
+            : (long)(value.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <summary>Thread calls queued and not run yet (any thread may read it).</summary>
+    public int PendingThreadCalls => _threadCalls.Count;
+
+    /// <summary>Delayed calls scheduled and not run or cancelled yet.</summary>
+    public int PendingTimerCount => _timers.Count;
+
+    /// <summary>True once <see cref="Stop"/> was accepted; the shutdown sequence is under way or done.</summary>
+    public bool Stopping => _stopped;
+
+    /// <summary>True while the loop runs (from the start of <c>Run</c> until the during-shutdown phase ends it).</summary>
+    protected bool Started => _started;
+
+    /// <summary>Cancelled once the reactor will run no more thread calls (its pool is stopping or its loop ended).</summary>
+    internal CancellationToken ThreadCallsAbandoned => _abandoned.Token;
+
+    // ---- IReactorCore ---------------------------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public abstract void Run();
+
+    /// <summary>
+    /// Asks the reactor to stop: the shutdown event fires at the end of the current pass. From another thread, the
+    /// request is handed to the reactor thread (use this to stop a reactor from a worker).
+    /// </summary>
+    /// <exception cref="ReactorNotRunningException">The reactor is not running, or already stopping.</exception>
+    public void Stop()
+    {
+        if (_stopped || !_started)
+        {
+            throw new ReactorNotRunningException();
+        }
+        if (!IsReactorThread)
+        {
+            EnqueueThreadCall(s_stopIfRunning, this);
+            return;
+        }
+        _stopped = true;
+        _justStopped = true;
+        _startedBefore = true;
+        // A host-driven reactor may be between passes: make sure a pass comes to fire the shutdown event.
+        WakeUp();
+    }
+
+    /// <summary>Stops the reactor unless it is not running or already stopping; callable from any thread.</summary>
+    internal void StopIfRunning()
+    {
+        if (!IsReactorThread)
+        {
+            EnqueueThreadCall(s_stopIfRunning, this);
+            return;
+        }
+        if (_started && !_stopped)
+        {
+            Stop();
+        }
+    }
+
+    /// <inheritdoc />
+    public void CallWhenRunning(Action callable)
+    {
+        ArgumentNullException.ThrowIfNull(callable);
+        if (_running)
+        {
+            callable();
+        }
+        else
+        {
+            AddSystemEventTrigger(SystemEventPhase.After, SystemEvents.Startup, callable);
+        }
+    }
+
+    /// <inheritdoc />
+    public SystemEventTrigger AddSystemEventTrigger(SystemEventPhase phase, string eventType, Action callable)
+    {
+        ArgumentNullException.ThrowIfNull(callable);
+        return GetEvent(eventType).Add(phase, callable, null);
+    }
+
+    /// <inheritdoc />
+    public SystemEventTrigger AddSystemEventTrigger(SystemEventPhase phase, string eventType, Func<Deferred?> callable)
+    {
+        ArgumentNullException.ThrowIfNull(callable);
+        return GetEvent(eventType).Add(phase, null, callable);
+    }
+
+    /// <inheritdoc />
+    public void RemoveSystemEventTrigger(SystemEventTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        if (!_events.TryGetValue(trigger.EventType, out var ev))
+        {
+            throw new ArgumentException("Unknown or already removed system event trigger.", nameof(trigger));
+        }
+        ev.Remove(trigger);
+    }
+
+    /// <inheritdoc />
+    public void FireSystemEvent(string eventType)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        if (_events.TryGetValue(eventType, out var ev))
+        {
+            ev.Fire(_invokeTrigger);
+        }
+    }
+
+    private ThreePhaseEvent GetEvent(string eventType)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        if (!_events.TryGetValue(eventType, out var ev))
+        {
+            ev = new ThreePhaseEvent(eventType, Logger);
+            _events.Add(eventType, ev);
+        }
+        return ev;
+    }
+
+    // ---- IReactorTime ---------------------------------------------------------------------------------------------
+
+    /// <summary>Seconds on a monotonic clock shared by every reactor in the process (not wall-clock time).</summary>
+    public double Seconds() => (Stopwatch.GetTimestamp() - s_origin) * s_secondsPerTick;
+
+    IDelayedCall IReactorTime.CallLater(TimeSpan delay, Action callable) => CallLater(delay, callable);
+
+    /// <summary>
+    /// Schedules <paramref name="callable"/> to run on the reactor thread after <paramref name="delay"/>. Calls due at the
+    /// same time run in the order they were scheduled; a call scheduled from inside a timer runs no earlier than the next
+    /// pass, even with a zero delay.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">Called from another thread while the reactor runs.</exception>
+    public DelayedCall CallLater(TimeSpan delay, Action callable)
+    {
+        ArgumentNullException.ThrowIfNull(callable);
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        ThrowIfForeignThread();
+        var call = new DelayedCall(this, Seconds() + delay.TotalSeconds, callable) { Sequence = _sequence++ };
+        _timers.Insert(call);
+        OnTimersChanged();
+        return call;
+    }
+
+    /// <summary>Schedules <paramref name="callable"/> after <paramref name="seconds"/> seconds.</summary>
+    public DelayedCall CallLater(double seconds, Action callable) => CallLater(TimeSpan.FromSeconds(seconds), callable);
+
+    /// <inheritdoc />
+    public IReadOnlyList<IDelayedCall> GetDelayedCalls()
+    {
+        var calls = new IDelayedCall[_timers.Count];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i] = _timers[i];
+        }
+        return calls;
+    }
+
+    internal void RemoveTimer(DelayedCall call)
+    {
+        ThrowIfForeignThread();
+        _timers.Remove(call);
+    }
+
+    internal void UpdateTimer(DelayedCall call, bool newSequence)
+    {
+        ThrowIfForeignThread();
+        if (newSequence)
+        {
+            call.Sequence = _sequence++;
+        }
+        _timers.Update(call);
+        OnTimersChanged();
+    }
+
+    private void ThrowIfForeignThread()
+    {
+        if (_started && !IsReactorThread)
+        {
+            throw new InvalidOperationException(
+                "Timers belong to the reactor thread; from another thread use CallFromThread(() => reactor.CallLater(...)).");
+        }
+    }
+
+    // ---- IReactorThreads ------------------------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public void CallFromThread(Action callable)
+    {
+        ArgumentNullException.ThrowIfNull(callable);
+        EnqueueThreadCall(callable, null);
+    }
+
+    /// <summary>
+    /// Like <see cref="CallFromThread(Action)"/>, passing <paramref name="state"/> to a (typically static) callback so
+    /// that the hot path allocates no closure.
+    /// </summary>
+    public void CallFromThread(Action<object?> callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        EnqueueThreadCall(callback, state);
+    }
+
+    internal void EnqueueThreadCall(Delegate callback, object? state)
+    {
+        _threadCalls.Enqueue(new ThreadCall(callback, state));
+        WakeUp();
+    }
+
+    /// <inheritdoc />
+    public void CallInThread(Action callable)
+    {
+        ArgumentNullException.ThrowIfNull(callable);
+        GetThreadPool().CallInThread(callable);
+    }
+
+    /// <inheritdoc />
+    public void SuggestThreadPoolSize(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        var pool = GetThreadPool();
+        pool.AdjustPoolSize(Math.Min(pool.MinThreads, size), size);
+    }
+
+    /// <summary>
+    /// The reactor's thread pool (created on first use with <see cref="ReactorOptions.MinThreads"/> and
+    /// <see cref="ReactorOptions.MaxThreads"/>), started when the reactor runs and stopped during shutdown.
+    /// </summary>
+    public ReactorThreadPool GetThreadPool()
+    {
+        if (Volatile.Read(ref _threadPool) is { } existing)
+        {
+            return existing;
+        }
+        lock (_poolLock)
+        {
+            if (_threadPool is null)
+            {
+                var pool = new ReactorThreadPool(_options.MinThreads, _options.MaxThreads, Name + "-pool", Logger);
+                if (_running)
+                {
+                    pool.Start();
+                }
+                Volatile.Write(ref _threadPool, pool);
+            }
+            return _threadPool;
+        }
+    }
+
+    private void StopThreadPool()
+    {
+        _abandoned.Cancel();
+        ReactorThreadPool? pool;
+        lock (_poolLock)
+        {
+            pool = _threadPool;
+        }
+        pool?.Stop();
+    }
+
+    // ---- the loop -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Checks that the reactor may start, makes the calling thread the reactor thread and fires the startup event
+    /// (before triggers see <see cref="Running"/> false; the during phase sets it; <see cref="CallWhenRunning"/>
+    /// callbacks run in the after phase).
+    /// </summary>
+    private protected void StartRunning()
+    {
+        if (_started)
+        {
+            throw new ReactorAlreadyRunningException();
+        }
+        if (_startedBefore)
+        {
+            throw new ReactorNotRestartableException();
+        }
+        _startedBefore = true;
+        Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
+        _metrics = new ReactorMetrics(this);
+        _started = true;
+        _stopped = false;
+        FireSystemEvent(SystemEvents.Startup);
+    }
+
+    private void ReallyStartRunning()
+    {
+        _running = true;
+        lock (_poolLock)
+        {
+            _threadPool?.Start();
+        }
+    }
+
+    /// <summary>Leaves the loop (the built-in during-shutdown trigger).</summary>
+    private void Crash()
+    {
+        _started = false;
+        _running = false;
+    }
+
+    /// <summary>Called once the loop has ended: releases what the run held. Later thread calls are never run.</summary>
+    private protected void FinishRunning()
+    {
+        _started = false;
+        _running = false;
+        _abandoned.Cancel();
+        _metrics?.Dispose();
+        _metrics = null;
+    }
+
+    /// <summary>True when thread calls are waiting (the loop must not sleep).</summary>
+    private protected bool HasPendingThreadCalls => !_threadCalls.IsEmpty;
+
+    /// <summary>How long the loop may wait for work: until the next timer, zero when thread calls wait, null for ever.</summary>
+    private protected TimeSpan? ComputeTimeout()
+    {
+        if (!_threadCalls.IsEmpty || _justStopped)
+        {
+            return TimeSpan.Zero;
+        }
+        if (_timers.Peek() is not { } next)
+        {
+            return null;
+        }
+        var seconds = next.Time - Seconds();
+        return seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(seconds, 2147483.0));
+    }
+
+    /// <summary>Runs one pass: the thread calls queued when it began, then the due timers, then a requested shutdown.</summary>
+    private protected void RunUntilCurrent()
+    {
+        var count = _threadCalls.Count;
+        while (count-- > 0 && _threadCalls.TryDequeue(out var call))
+        {
+            Invoke(call.Callback, call.State, "thread call");
+        }
+
+        if (_timers.Count > 0)
+        {
+            var now = Seconds();
+            // Timers scheduled (or reset) from here on carry a sequence at or above the limit: they wait for the next pass.
+            var limit = _sequence;
+            var lag = _metrics?.Lag;
+            while (_timers.Peek() is { } top && top.Time <= now && top.Sequence < limit)
+            {
+                _timers.Pop();
+                if (lag is { Enabled: true })
+                {
+                    lag.Record(now - top.Time, _metrics!.Tag);
+                }
+                var callable = top.TakeForRun();
+                Invoke(callable, null, "timer");
+            }
+        }
+
+        if (_justStopped)
+        {
+            _justStopped = false;
+            FireSystemEvent(SystemEvents.Shutdown);
+        }
+    }
+
+    /// <summary>Runs one callback: exceptions are logged, and a callback running past the stall threshold is reported.</summary>
+    private void Invoke(Delegate callback, object? state, string kind)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            switch (callback)
+            {
+                case Action action:
+                    action();
+                    break;
+                case Action<object?> withState:
+                    withState(state);
+                    break;
+                default:
+                    ((SendOrPostCallback)callback)(state);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, DescribeCallable(callback), Name);
+        }
+        var elapsed = Stopwatch.GetTimestamp() - start;
+        if (elapsed > _stallTicks)
+        {
+            ReportStall(callback, kind, elapsed * s_secondsPerTick);
+        }
+    }
+
+    private void InvokeDescribed(Action action, Delegate described, string kind)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, DescribeCallable(described), Name);
+        }
+        var elapsed = Stopwatch.GetTimestamp() - start;
+        if (elapsed > _stallTicks)
+        {
+            ReportStall(described, kind, elapsed * s_secondsPerTick);
+        }
+    }
+
+    private void ReportStall(Delegate callback, string kind, double seconds)
+    {
+        var name = DescribeCallable(callback);
+        Logger.LogWarning("Reactor {Reactor} stalled: {Kind} {Callable} held the reactor thread for {Milliseconds:0.0} ms (threshold {Threshold} ms)",
+            Name, kind, name, seconds * 1000, StallThreshold.TotalMilliseconds);
+        if (_metrics is { } metrics)
+        {
+            metrics.Stalls.Add(1, metrics.Tag, new KeyValuePair<string, object?>("callable", name));
+            metrics.StallDuration.Record(seconds, metrics.Tag);
+        }
+        Stalled?.Invoke(new ReactorStall(name, kind, TimeSpan.FromSeconds(seconds)));
+    }
+
+    /// <summary>Raised on the reactor thread after a callback held it longer than <see cref="StallThreshold"/>.</summary>
+    public event Action<ReactorStall>? Stalled;
+
+    /// <summary>A readable name for a callback: its declaring type and method.</summary>
+    internal static string DescribeCallable(Delegate callable)
+    {
+        var method = callable.Method;
+        return method.DeclaringType is { } type ? type.FullName + "." + method.Name : method.Name;
+    }
+
+    /// <summary>Wakes the loop so it notices new thread calls, a stop request or changed timers. Thread-safe and cheap.</summary>
+    private protected abstract void WakeUp();
+
+    /// <summary>Called on the reactor thread after a timer was added or moved.</summary>
+    private protected virtual void OnTimersChanged()
+    {
+    }
+
+    private readonly record struct ThreadCall(Delegate Callback, object? State);
+}

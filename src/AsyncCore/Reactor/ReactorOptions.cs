@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace AsyncCore.Reactor;
+
+/// <summary>Settings of a reactor, given to its constructor.</summary>
+public sealed class ReactorOptions
+{
+    /// <summary>The reactor's name: its thread's name, the metrics' <c>reactor</c> tag and the log scope. Default "reactor".</summary>
+    public string Name { get; set; } = "reactor";
+
+    /// <summary>
+    /// A callback (thread call, timer or trigger) that holds the reactor thread longer than this is logged as a stall,
+    /// with its name and duration. Default 100 ms; <see cref="Timeout.InfiniteTimeSpan"/> turns the detector off.
+    /// </summary>
+    public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The fewest threads the reactor's thread pool keeps once started. Default 0.</summary>
+    public int MinThreads { get; set; }
+
+    /// <summary>The most threads the reactor's thread pool may use (Twisted's default, 10).</summary>
+    public int MaxThreads { get; set; } = 10;
+
+    /// <summary>The logger factory; null means <see cref="AsyncCoreLogging.LoggerFactory"/>.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

@@ -1,0 +1,55 @@
+namespace AsyncCore.Reactor;
+
+/// <summary>
+/// An <see cref="EventLoopReactor"/> running on a dedicated background thread (from
+/// <see cref="EventLoopReactor.RunInBackground"/>). Disposing it stops the reactor and waits for the thread.
+/// </summary>
+public sealed class ReactorThread : IDisposable
+{
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal ReactorThread(EventLoopReactor reactor)
+    {
+        Reactor = reactor;
+        Thread = new Thread(RunLoop) { IsBackground = true, Name = reactor.Name };
+        Thread.Start();
+    }
+
+    /// <summary>The reactor.</summary>
+    public EventLoopReactor Reactor { get; }
+
+    /// <summary>The thread running it.</summary>
+    public Thread Thread { get; }
+
+    /// <summary>Completes when <c>Run</c> has returned; faults with the exception it threw, if any.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Asks the reactor to stop, from any thread; does nothing if it is already stopping or has stopped.</summary>
+    public void Stop() => Reactor.StopIfRunning();
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the thread to end; true when it did.</summary>
+    public bool Join(TimeSpan timeout) => Thread.Join(timeout);
+
+    /// <summary>Stops the reactor and waits for its thread (unless called on that thread).</summary>
+    public void Dispose()
+    {
+        Stop();
+        if (Thread.CurrentThread != Thread)
+        {
+            Thread.Join();
+        }
+    }
+
+    private void RunLoop()
+    {
+        try
+        {
+            Reactor.Run();
+            _completion.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _completion.TrySetException(ex);
+        }
+    }
+}

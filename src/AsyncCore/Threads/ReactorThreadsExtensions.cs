@@ -1,0 +1,156 @@
+using AsyncCore.Reactor;
+
+namespace AsyncCore.Threads;
+
+/// <summary>
+/// Moving work between the reactor thread and worker threads (Twisted's <c>twisted.internet.threads</c>):
+/// <c>reactor.DeferToThread(...)</c>, <c>DeferToThreadPool</c>, <c>CallMultipleInThread</c> and
+/// <c>BlockingCallFromThread</c>.
+/// </summary>
+public static class ReactorThreadsExtensions
+{
+    /// <summary>
+    /// Runs <paramref name="function"/> on the reactor's thread pool; the returned Deferred fires with its value or
+    /// failure on the reactor thread. Cancelling the Deferred fails it at once with <see cref="CancelledException"/>;
+    /// the work is not interrupted and its late result is dropped.
+    /// </summary>
+    public static Deferred<T> DeferToThread<T>(this IReactorThreads reactor, Func<T> function)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(function);
+        var deferred = new Deferred<T>();
+        reactor.CallInThread(() => RunAndReport(reactor, deferred, function));
+        return deferred;
+    }
+
+    /// <summary>
+    /// Like <see cref="DeferToThread{T}(IReactorThreads, Func{T})"/>, for work that can stop early: cancelling the
+    /// Deferred removes the work if it has not started and signals <paramref name="function"/>'s token if it has.
+    /// </summary>
+    public static Deferred<T> DeferToThread<T>(this IReactorThreads reactor, Func<CancellationToken, T> function)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(function);
+        var source = new CancellationTokenSource();
+        var deferred = new Deferred<T>(_ => source.Cancel());
+        var token = source.Token;
+        reactor.CallInThread(() =>
+        {
+            if (token.IsCancellationRequested)
+            {
+                return;
+            }
+            RunAndReport(reactor, deferred, () => function(token));
+        });
+        return deferred;
+    }
+
+    /// <summary>Runs <paramref name="function"/> on <paramref name="pool"/>; the Deferred fires on the reactor thread.</summary>
+    public static Deferred<T> DeferToThreadPool<T>(this IReactorThreads reactor, ReactorThreadPool pool, Func<T> function)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(function);
+        var deferred = new Deferred<T>();
+        pool.CallInThread(() => RunAndReport(reactor, deferred, function));
+        return deferred;
+    }
+
+    /// <summary>Runs <paramref name="calls"/> one after another on a single pool thread; an exception ends the run and is logged.</summary>
+    public static void CallMultipleInThread(this IReactorThreads reactor, IEnumerable<Action> calls)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(calls);
+        var list = calls.ToArray();
+        reactor.CallInThread(() =>
+        {
+            foreach (var call in list)
+            {
+                call();
+            }
+        });
+    }
+
+    /// <summary>
+    /// From a worker thread: runs <paramref name="function"/> on the reactor thread, waits for the Deferred it returns,
+    /// and returns its value or throws its failure's exception in the calling thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called on the reactor thread (it would wait for itself for ever).</exception>
+    /// <exception cref="ReactorNotRunningException">The reactor shut down before running the call.</exception>
+    public static T BlockingCallFromThread<T>(this IReactorThreads reactor, Func<Deferred<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return BlockingCall(reactor, () => Deferred.MaybeDeferred(function));
+    }
+
+    /// <summary>From a worker thread: runs <paramref name="function"/> on the reactor thread and returns its value or throws.</summary>
+    /// <inheritdoc cref="BlockingCallFromThread{T}(IReactorThreads, Func{Deferred{T}})" path="/exception"/>
+    public static T BlockingCallFromThread<T>(this IReactorThreads reactor, Func<T> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return BlockingCall(reactor, () => Deferred.MaybeDeferred(function));
+    }
+
+    /// <summary>From a worker thread: runs an async <paramref name="function"/> on the reactor thread and waits for its task.</summary>
+    /// <inheritdoc cref="BlockingCallFromThread{T}(IReactorThreads, Func{Deferred{T}})" path="/exception"/>
+    public static T BlockingCallFromThread<T>(this IReactorThreads reactor, Func<Task<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return BlockingCall(reactor, () => Deferred.MaybeDeferred(function));
+    }
+
+    private static T BlockingCall<T>(IReactorThreads reactor, Func<Deferred<T>> start)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        if (reactor.IsReactorThread)
+        {
+            throw new InvalidOperationException("BlockingCallFromThread was called on the reactor thread; it would wait for itself for ever.");
+        }
+        // Not disposed: if the reactor shuts down while we wait, the queued call may still set it later.
+        var done = new ManualResetEventSlim();
+        var outcome = default(Outcome<T>);
+        reactor.CallFromThread(() => start().AddBoth(result =>
+        {
+            outcome = result;
+            done.Set();
+            return 0;
+        }));
+        try
+        {
+            done.Wait(reactor is ReactorBase core ? core.ThreadCallsAbandoned : CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (!done.IsSet)
+        {
+            throw new ReactorNotRunningException("The reactor shut down before running the blocking call.");
+        }
+        return outcome.GetValueOrThrow();
+    }
+
+    private static void RunAndReport<T>(IReactorThreads reactor, Deferred<T> deferred, Func<T> function)
+    {
+        T value;
+        try
+        {
+            value = function();
+        }
+        catch (Exception ex)
+        {
+            var failure = new Failure(ex);
+            reactor.CallFromThread(() =>
+            {
+                if (!deferred.Called)
+                {
+                    deferred.Errback(failure);
+                }
+            });
+            return;
+        }
+        reactor.CallFromThread(() =>
+        {
+            if (!deferred.Called)
+            {
+                deferred.Callback(value);
+            }
+        });
+    }
+}

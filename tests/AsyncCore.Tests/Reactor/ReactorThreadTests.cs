@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using AsyncCore.Reactor;
+
+namespace AsyncCore.Tests.Reactor;
+
+/// <summary>From Twisted's test_internet.py (CallFromThreadTests) and internet/test/test_threads.py.</summary>
+public class ReactorThreadTests
+{
+    [Fact]
+    public void CallFromThread_From8ThreadsAtOnce_KeepsEachThreadsOrder()
+    {
+        const int threads = 8;
+        const int perThread = 2000;
+        var reactor = ReactorTestSupport.Create(out _);
+        using var running = reactor.RunInBackground();
+        var seen = new List<(int Thread, int Index)>();
+        var done = new CountdownEvent(threads * perThread);
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < perThread; i++)
+            {
+                var index = i;
+                reactor.CallFromThread(() =>
+                {
+                    seen.Add((t, index));
+                    done.Signal();
+                });
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        Assert.True(done.Wait(ReactorTestSupport.Patience, TestContext.Current.CancellationToken));
+        workers.ForEach(w => w.Join());
+        var all = reactor.OnReactor(() => seen.ToList());
+        Assert.Equal(threads * perThread, all.Count);
+        for (var t = 0; t < threads; t++)
+        {
+            Assert.Equal(Enumerable.Range(0, perThread), all.Where(s => s.Thread == t).Select(s => s.Index));
+        }
+    }
+
+    [Fact]
+    public void CallFromThread_BeforeRun_WaitsForTheReactorToRun()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var events = new List<string>();
+        reactor.CallFromThread(() => events.Add($"thread call running={reactor.Running}"));
+        Assert.Empty(events);
+        reactor.CallWhenRunning(() => events.Add("running"));
+        reactor.CallFromThread(reactor.Stop);
+        reactor.RunWithSafetyNet();
+        Assert.Equal(["running", "thread call running=True"], events);
+    }
+
+    [Fact]
+    public void CallFromThread_OnTheReactorThread_RunsOnTheNextPassNotInline()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var events = new List<string>();
+        reactor.CallWhenRunning(() => reactor.CallFromThread(() =>
+        {
+            reactor.CallFromThread(() =>
+            {
+                events.Add("inner");
+                reactor.Stop();
+            });
+            events.Add("outer");
+        }));
+        reactor.RunWithSafetyNet();
+        Assert.Equal(["outer", "inner"], events);
+    }
+
+    [Fact]
+    public void CallFromThread_WhileTheLoopSleepsOnAFarTimer_WakesItAtOnce()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        using var running = reactor.RunInBackground();
+        reactor.OnReactor(() => reactor.CallLater(TimeSpan.FromHours(1), () => { }));
+        Thread.Sleep(20); // let the loop go to sleep on the hour-long timer
+        var ran = new ManualResetEventSlim();
+        reactor.CallFromThread(ran.Set);
+        ran.WaitOrFail("the thread call (the loop was not woken)");
+    }
+
+    [Fact]
+    public void CallFromThread_ThrowingCall_IsLoggedAndLaterCallsRun()
+    {
+        var reactor = ReactorTestSupport.Create(out var logs);
+        var after = false;
+        reactor.CallFromThread(() => throw new InvalidOperationException("thread call failed"));
+        reactor.CallFromThread(() =>
+        {
+            after = true;
+            reactor.Stop();
+        });
+        reactor.RunWithSafetyNet();
+        Assert.True(after);
+        Assert.Contains(logs.Entries, e => e.Exception?.Message == "thread call failed");
+    }
+
+    [Fact]
+    public void CallFromThread_WithState_PassesTheState()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        object? received = null;
+        var state = new object();
+        reactor.CallFromThread(s =>
+        {
+            received = s;
+            reactor.Stop();
+        }, state);
+        reactor.RunWithSafetyNet();
+        Assert.Same(state, received);
+    }
+
+    [Fact]
+    public void IsReactorThread_TrueOnlyOnTheReactorThread()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        using var running = reactor.RunInBackground();
+        Assert.False(reactor.IsReactorThread);
+        Assert.True(reactor.OnReactor(() => reactor.IsReactorThread));
+        Assert.Equal(running.Thread.ManagedThreadId, reactor.OnReactor(() => Environment.CurrentManagedThreadId));
+    }
+
+    [Fact]
+    public void CallInThread_RunsOnAPoolThreadNotTheReactorThread()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        using var running = reactor.RunInBackground();
+        var onReactor = true;
+        var done = new ManualResetEventSlim();
+        reactor.CallInThread(() =>
+        {
+            onReactor = reactor.IsReactorThread;
+            done.Set();
+        });
+        done.WaitOrFail("the pool work");
+        Assert.False(onReactor);
+        Assert.True(reactor.GetThreadPool().Started);
+    }
+
+    [Fact]
+    public void SuggestThreadPoolSize_SetsThePoolsMaximum()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        reactor.SuggestThreadPoolSize(3);
+        Assert.Equal(3, reactor.GetThreadPool().MaxThreads);
+        Assert.Same(reactor.GetThreadPool(), reactor.GetThreadPool());
+    }
+
+    [Fact]
+    public void SynchronizationContext_WhileRunning_IsTheReactorsAndIsRestoredAfterRun()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var outside = SynchronizationContext.Current;
+        SynchronizationContext? inside = null;
+        reactor.CallWhenRunning(() =>
+        {
+            inside = SynchronizationContext.Current;
+            reactor.Stop();
+        });
+        reactor.RunWithSafetyNet();
+        Assert.Same(reactor.SynchronizationContext, inside);
+        Assert.Same(outside, SynchronizationContext.Current);
+    }
+
+    [Fact]
+    public void AsyncDeferredMethod_AwaitingATask_ResumesOnTheReactorThread()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var threads = new List<bool>();
+        async Deferred<int> WorkAsync()
+        {
+            threads.Add(reactor.IsReactorThread);
+            await Task.Delay(5);
+            threads.Add(reactor.IsReactorThread);
+            await Task.Run(() => Thread.Sleep(1));
+            threads.Add(reactor.IsReactorThread);
+            return 42;
+        }
+        var result = 0;
+        reactor.CallWhenRunning(() => WorkAsync().AddCallback(value =>
+        {
+            result = value;
+            reactor.Stop();
+        }));
+        reactor.RunWithSafetyNet();
+        Assert.Equal(42, result);
+        Assert.Equal([true, true, true], threads);
+    }
+
+    [Fact]
+    public void SynchronizationContext_SendFromAnotherThread_RunsOnReactorAndWaits()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        using var running = reactor.RunInBackground();
+        var onReactor = false;
+        reactor.SynchronizationContext.Send(_ => onReactor = reactor.IsReactorThread, null);
+        Assert.True(onReactor);
+        Assert.Throws<FormatException>(() => reactor.SynchronizationContext.Send(_ => throw new FormatException(), null));
+    }
+
+    [Fact]
+    public void StallDetector_SlowCallback_IsReportedWithItsNameAndLogged()
+    {
+        var reactor = ReactorTestSupport.Create(out var logs, stallThreshold: TimeSpan.FromMilliseconds(10));
+        var stalls = new List<ReactorStall>();
+        reactor.Stalled += stalls.Add;
+        reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.Zero, SlowTimer));
+        reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.FromMilliseconds(1), reactor.Stop));
+        reactor.RunWithSafetyNet();
+        var stall = Assert.Single(stalls, s => s.Callable.EndsWith(nameof(SlowTimer), StringComparison.Ordinal));
+        Assert.Equal("timer", stall.Kind);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("stalled", StringComparison.Ordinal) && e.Message.Contains(nameof(SlowTimer), StringComparison.Ordinal));
+    }
+
+    private static void SlowTimer() => Thread.Sleep(40);
+
+    [Fact]
+    public void StallDetector_Disabled_ReportsNothing()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        var stalls = 0;
+        reactor.Stalled += _ => stalls++;
+        reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.Zero, () =>
+        {
+            SlowTimer();
+            reactor.Stop();
+        }));
+        reactor.RunWithSafetyNet();
+        Assert.Equal(0, stalls);
+        Assert.Equal(Timeout.InfiniteTimeSpan, reactor.StallThreshold);
+    }
+
+    [Fact]
+    public void Metrics_QueueDepthTimersAndStalls_ArePublishedOnTheReactorMeter()
+    {
+        var reactor = new EventLoopReactor(new ReactorOptions
+        {
+            Name = "metrics-test-" + Guid.NewGuid().ToString("N"),
+            StallThreshold = TimeSpan.FromMilliseconds(5),
+            LoggerFactory = new ListLoggerFactory(),
+        });
+        var measurements = new ConcurrentBag<(string Instrument, double Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "AsyncCore.Reactor")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "reactor" && Equals(tag.Value, reactor.Name))
+                {
+                    measurements.Add((instrument.Name, value));
+                }
+            }
+        }
+        listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+        reactor.CallWhenRunning(() =>
+        {
+            reactor.CallLater(TimeSpan.FromHours(1), () => { });
+            reactor.CallLater(TimeSpan.FromHours(2), () => { });
+            reactor.CallLater(TimeSpan.Zero, () =>
+            {
+                Thread.Sleep(20);
+                listener.RecordObservableInstruments();
+                reactor.Stop();
+            });
+        });
+        reactor.RunWithSafetyNet();
+        Assert.Contains(measurements, m => m.Instrument == "asynccore.reactor.timers" && m.Value >= 2);
+        Assert.Contains(measurements, m => m.Instrument == "asynccore.reactor.queue.depth");
+        Assert.Contains(measurements, m => m.Instrument == "asynccore.reactor.stalls" && m.Value == 1);
+        Assert.Contains(measurements, m => m.Instrument == "asynccore.reactor.lag");
+    }
+}

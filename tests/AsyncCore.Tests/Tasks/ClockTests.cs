@@ -1,0 +1,136 @@
+using AsyncCore.Tasks;
+
+namespace AsyncCore.Tests.Tasks;
+
+/// <summary>From Twisted's test_task.py (ClockTests).</summary>
+public class ClockTests
+{
+    [Fact]
+    public void Seconds_StartsAtZeroAndMovesOnlyWithAdvance()
+    {
+        var clock = new Clock();
+        Assert.Equal(0, clock.Seconds());
+        clock.Advance(1.5);
+        Assert.Equal(1.5, clock.Seconds());
+    }
+
+    [Fact]
+    public void Advance_RunsDueCallsEarliestFirstAndLeavesTheRest()
+    {
+        var clock = new Clock();
+        var order = new List<int>();
+        clock.CallLater(3, () => order.Add(3));
+        clock.CallLater(1, () => order.Add(1));
+        clock.CallLater(2, () => order.Add(2));
+        clock.Advance(2);
+        Assert.Equal([1, 2], order);
+        Assert.Single(clock.GetDelayedCalls());
+    }
+
+    [Fact]
+    public void CallLater_SameTime_RunInSchedulingOrder()
+    {
+        var clock = new Clock();
+        var order = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            var n = i;
+            clock.CallLater(1, () => order.Add(n));
+        }
+        clock.Advance(1);
+        Assert.Equal(Enumerable.Range(0, 10), order);
+    }
+
+    [Fact]
+    public void Advance_CallsScheduledDuringAdvanceThatFallDue_RunInTheSameAdvance()
+    {
+        var clock = new Clock();
+        var events = new List<string>();
+        clock.CallLater(1, () =>
+        {
+            events.Add("first");
+            clock.CallLater(0, () => events.Add("zero delay"));
+            clock.CallLater(0.5, () => events.Add("half"));
+            clock.CallLater(5, () => events.Add("later"));
+        });
+        clock.Advance(2);
+        // Inside the call the clock already reads 2, so "half" is due at 2.5 and "later" at 7.
+        Assert.Equal(["first", "zero delay"], events);
+        Assert.Equal(2, clock.GetDelayedCalls().Count);
+        clock.Advance(0.5);
+        Assert.Equal(["first", "zero delay", "half"], events);
+    }
+
+    [Fact]
+    public void Cancel_FromInsideTheCall_ThrowsAlreadyCalled()
+    {
+        var clock = new Clock();
+        IDelayedCall? call = null;
+        Exception? error = null;
+        call = clock.CallLater(1, () => error = Record.Exception(call!.Cancel));
+        clock.Advance(1);
+        Assert.IsType<AlreadyCalledException>(error);
+    }
+
+    [Fact]
+    public void Cancel_PendingCall_RemovedFromDelayedCalls()
+    {
+        var clock = new Clock();
+        var ran = false;
+        var call = clock.CallLater(1, () => ran = true);
+        call.Cancel();
+        clock.Advance(2);
+        Assert.False(ran);
+        Assert.Empty(clock.GetDelayedCalls());
+        Assert.Throws<AlreadyCancelledException>(call.Cancel);
+    }
+
+    [Fact]
+    public void Reset_Sooner_And_Later_Reorder()
+    {
+        var clock = new Clock();
+        var order = new List<string>();
+        var a = clock.CallLater(1, () => order.Add("a"));
+        var b = clock.CallLater(2, () => order.Add("b"));
+        a.Reset(TimeSpan.FromSeconds(3));
+        b.Reset(TimeSpan.FromSeconds(0.5));
+        clock.Advance(0.5);
+        Assert.Equal(["b"], order);
+        Assert.Equal(3, a.GetTime());
+        clock.Advance(2.5);
+        Assert.Equal(["b", "a"], order);
+    }
+
+    [Fact]
+    public void Delay_MovesTheCallLater()
+    {
+        var clock = new Clock();
+        var ran = false;
+        var call = clock.CallLater(1, () => ran = true);
+        call.Delay(TimeSpan.FromSeconds(2));
+        clock.Advance(2);
+        Assert.False(ran);
+        clock.Advance(1);
+        Assert.True(ran);
+    }
+
+    [Fact]
+    public void Reset_InsideAnotherCall_KeepsCallsOrdered()
+    {
+        var clock = new Clock();
+        var order = new List<string>();
+        IDelayedCall? second = null;
+        clock.CallLater(1, () =>
+        {
+            order.Add("first");
+            second!.Reset(TimeSpan.FromSeconds(1));
+        });
+        second = clock.CallLater(1.5, () => order.Add("second"));
+        clock.CallLater(1.75, () => order.Add("third"));
+        clock.Pump([1, 0.5, 0.25, 0.25]);
+        Assert.Equal(["first", "third", "second"], order);
+    }
+
+    [Fact]
+    public void GetDelayedCalls_Empty_ReturnsEmpty() => Assert.Empty(new Clock().GetDelayedCalls());
+}
