@@ -5,7 +5,7 @@ namespace AsyncCore;
 /// <summary>The UNIX domain socket capability of a reactor (Twisted's <c>IReactorUNIX</c>).</summary>
 public interface IReactorUnix
 {
-    /// <summary>Listens on the socket file <paramref name="path"/> (a stale socket file is replaced).</summary>
+    /// <summary>Listens on the socket file <paramref name="path"/>, which must not exist; it is removed when the port stops.</summary>
     /// <param name="path">The socket file.</param>
     /// <param name="factory">Builds the protocols.</param>
     /// <param name="backlog">The listen queue length.</param>
