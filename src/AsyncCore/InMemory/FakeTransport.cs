@@ -215,6 +215,9 @@ public sealed class FakeTransport : ITransport
         Protocol.ConnectionLost(reason);
     }
 
-    /// <summary>True when the close requested by <see cref="LoseConnection"/> can happen: nothing left to send, no producer.</summary>
-    internal bool ReadyToClose => Disconnecting && _outgoingBytes == 0 && (_producer is null || Aborted);
+    /// <summary>
+    /// True when the close requested by <see cref="LoseConnection"/> can happen: nothing left to send and no pull (or paused
+    /// push) producer, as in Twisted's <c>doWrite</c>.
+    /// </summary>
+    internal bool ReadyToClose => Disconnecting && _outgoingBytes == 0 && (_producer is null || Aborted || (_streaming && !_producerPaused));
 }

@@ -25,6 +25,10 @@ public sealed class TcpTransport : ITransport
 {
     private const int ReadBufferSize = 64 * 1024;
 
+    // After this many operations completing synchronously in a row, a loop yields to the reactor queue so that one busy
+    // connection cannot starve the others (Twisted reads once per readiness event for the same reason).
+    private const int FairnessStreak = 16;
+
     private readonly ReactorBase _reactor;
     private readonly Socket _socket;
     private readonly SslStream? _tls;
@@ -41,6 +45,7 @@ public sealed class TcpTransport : ITransport
     private bool _reading;
     private bool _readPaused;
     private bool _sending;
+    private bool _resumeScheduled;
     private bool _writeShutdownRequested;
     private bool _writeShutDown;
     private bool _readClosed;
@@ -126,14 +131,25 @@ public sealed class TcpTransport : ITransport
         // Runs on the reactor thread: each await resumes through the reactor's synchronization context.
         try
         {
+            var streak = 0;
             while (!_readPaused && !_closed && !Disconnecting)
             {
+                if (streak == FairnessStreak)
+                {
+                    // Data keeps arriving synchronously: let the other connections and timers run before reading more.
+                    streak = 0;
+                    await Task.Yield();
+                    if (_readPaused || _closed || Disconnecting)
+                    {
+                        return;
+                    }
+                }
                 int count;
                 try
                 {
-                    count = _tls is null
-                        ? await _socket.ReceiveAsync(_readBuffer.AsMemory(), SocketFlags.None)
-                        : await _tls.ReadAsync(_readBuffer.AsMemory());
+                    var read = _tls is null ? _socket.ReceiveAsync(_readBuffer.AsMemory(), SocketFlags.None) : _tls.ReadAsync(_readBuffer.AsMemory());
+                    streak = read.IsCompleted ? streak + 1 : 0;
+                    count = await read;
                 }
                 catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or AuthenticationException)
                 {
@@ -264,8 +280,18 @@ public sealed class TcpTransport : ITransport
         _sending = true;
         try
         {
+            var streak = 0;
             while (_writeBuffer.WrittenCount > 0 && !_closed)
             {
+                if (streak == FairnessStreak)
+                {
+                    streak = 0;
+                    await Task.Yield();
+                    if (_closed)
+                    {
+                        return;
+                    }
+                }
                 (_writeBuffer, _sendingBuffer) = (_sendingBuffer, _writeBuffer);
                 var pending = _sendingBuffer.WrittenMemory;
                 try
@@ -274,13 +300,16 @@ public sealed class TcpTransport : ITransport
                     {
                         while (!pending.IsEmpty)
                         {
-                            var sent = await _socket.SendAsync(pending, SocketFlags.None);
-                            pending = pending[sent..];
+                            var send = _socket.SendAsync(pending, SocketFlags.None);
+                            streak = send.IsCompleted ? streak + 1 : 0;
+                            pending = pending[await send..];
                         }
                     }
                     else
                     {
-                        await _tls.WriteAsync(pending);
+                        var write = _tls.WriteAsync(pending);
+                        streak = write.IsCompleted ? streak + 1 : 0;
+                        await write;
                     }
                 }
                 catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
@@ -337,26 +366,25 @@ public sealed class TcpTransport : ITransport
                 ((IPushProducer)_producer).ResumeProducing();
             }
         }
-        else if (_writeBuffer.WrittenCount == 0)
-        {
-            ((IPullProducer)_producer).ResumeProducing();
-        }
     }
 
-    /// <summary>Everything is sent: finish a requested close or half-close.</summary>
+    /// <summary>Everything is sent: ask the producer for more, or finish a requested close or half-close (Twisted's doWrite).</summary>
     private void BufferEmpty()
     {
-        if (_producer is not null)
+        if (_producer is not null && (!_streamingProducer || _producerPaused))
         {
-            if (!_streamingProducer && !Disconnecting)
+            // A pull producer (or a paused push producer) is asked for more; a close waits until it unregisters. The request
+            // goes through the reactor queue: asking inline would recurse (write, send completes at once, ask again...).
+            if (!_streamingProducer && (Disconnecting || _writeShutdownRequested))
             {
                 return;
             }
-            if (Disconnecting)
+            if (!_resumeScheduled)
             {
-                // Twisted waits for the producer to unregister before closing.
-                return;
+                _resumeScheduled = true;
+                _reactor.CallFromThread(static state => ((TcpTransport)state!).ResumeProducer(), this);
             }
+            return;
         }
         if (Disconnecting)
         {
@@ -365,6 +393,27 @@ public sealed class TcpTransport : ITransport
         else if (_writeShutdownRequested && !_writeShutDown)
         {
             _ = ShutdownWrite();
+        }
+    }
+
+    private void ResumeProducer()
+    {
+        _resumeScheduled = false;
+        if (_closed || _producer is null || _sending || _writeBuffer.WrittenCount > 0)
+        {
+            return;
+        }
+        if (_streamingProducer)
+        {
+            if (_producerPaused)
+            {
+                _producerPaused = false;
+                ((IPushProducer)_producer).ResumeProducing();
+            }
+        }
+        else
+        {
+            ((IPullProducer)_producer).ResumeProducing();
         }
     }
 
@@ -449,7 +498,7 @@ public sealed class TcpTransport : ITransport
         }
         Disconnecting = true;
         _readPaused = true;
-        if (!_sending && _writeBuffer.WrittenCount == 0 && _producer is null)
+        if (!_sending && _writeBuffer.WrittenCount == 0 && (_producer is null || (_streamingProducer && !_producerPaused)))
         {
             // Never re-entrantly: ConnectionLost runs on a later pass, as in Twisted.
             _reactor.CallFromThread(static state => ((TcpTransport)state!).CloseNow(new Failure(new ConnectionDoneException())), this);

@@ -172,6 +172,17 @@ public class ProducerTests
         Assert.True(sink.Lost!.Check<ConnectionDoneException>());
     }
 
+    private sealed class SilentPullProducer : IPullProducer
+    {
+        public void ResumeProducing()
+        {
+        }
+
+        public void StopProducing()
+        {
+        }
+    }
+
     [Fact]
     public void RegisterProducer_Twice_Throws()
     {
@@ -182,13 +193,12 @@ public class ProducerTests
     }
 
     [Fact]
-    public void LoseConnection_WithRegisteredProducer_WaitsForUnregister()
+    public void LoseConnection_WithRegisteredPullProducer_WaitsForUnregister()
     {
         var sink = new Sink();
         var source = new Idle();
         var pump = Loopback.Connect(sink, source);
-        var producer = new CountingPushProducer(source.Transport, chunks: 0);
-        source.Transport.RegisterProducer(producer, streaming: true);
+        source.Transport.RegisterProducer(new SilentPullProducer(), streaming: false);
         source.Transport.LoseConnection();
         pump.Flush();
         Assert.Null(sink.Lost);
