@@ -13,9 +13,22 @@ internal sealed class NetworkRegistry
         reactor.AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, DisconnectAll);
     }
 
-    public HashSet<TcpTransport> Connections { get; } = [];
+    public HashSet<IStreamConnection> Connections { get; } = [];
 
     public HashSet<IClosable> Ports { get; } = [];
+
+    /// <summary>
+    /// Makes the transport for a connected socket: readiness on an <see cref="EpollReactor"/> for plain connections,
+    /// completions resumed on the reactor thread otherwise (and always for TLS, which needs a stream).
+    /// </summary>
+    public IStreamConnection CreateTransport(ReactorBase reactor, System.Net.Sockets.Socket socket, System.Net.Security.SslStream? tls)
+    {
+        if (tls is null && reactor is EpollReactor epoll && OperatingSystem.IsLinux())
+        {
+            return new Epoll.EpollTransport(epoll, socket, this);
+        }
+        return new TcpTransport(reactor, socket, tls, this);
+    }
 
     private void DisconnectAll()
     {
@@ -34,4 +47,14 @@ internal sealed class NetworkRegistry
 internal interface IClosable
 {
     void CloseForShutdown();
+}
+
+/// <summary>A live stream connection, closed at reactor shutdown.</summary>
+internal interface IStreamConnection
+{
+    void CloseNow(Failure reason);
+
+    Action<Failure>? OnLost { get; set; }
+
+    void Start(Protocols.IProtocol protocol);
 }

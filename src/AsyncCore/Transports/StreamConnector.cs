@@ -23,7 +23,7 @@ public sealed class StreamConnector : IConnector
     private readonly TlsClientOptions? _tls;
     private State _state = State.Disconnected;
     private Socket? _socket;
-    private TcpTransport? _transport;
+    private IStreamConnection? _transport;
     private IDelayedCall? _timeoutCall;
     private CancellationTokenSource? _attempt;
     private bool _factoryStarted;
@@ -53,7 +53,7 @@ public sealed class StreamConnector : IConnector
     public ClientFactory Factory { get; }
 
     /// <summary>The transport once connected, else null.</summary>
-    public TcpTransport? Transport => _transport;
+    public ITransport? Transport => (ITransport?)_transport;
 
     /// <inheritdoc />
     public EndPoint GetDestination() => _unix ? new UnixDomainSocketEndPoint(_host) : IPAddress.TryParse(_host, out var ip) ? new IPEndPoint(ip, _port) : new DnsEndPoint(_host, _port);
@@ -98,7 +98,7 @@ public sealed class StreamConnector : IConnector
         }
         else if (_state == State.Connected)
         {
-            _transport!.LoseConnection();
+            ((ITransport)_transport!).LoseConnection();
         }
     }
 
@@ -208,7 +208,8 @@ public sealed class StreamConnector : IConnector
             return;
         }
         _state = State.Connected;
-        _transport = new TcpTransport(_reactor, socket, tls, _registry) { OnLost = ConnectionLost };
+        _transport = _registry.CreateTransport(_reactor, socket, tls);
+        _transport.OnLost = ConnectionLost;
         _transport.Start(protocol);
     }
 

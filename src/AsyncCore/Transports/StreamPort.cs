@@ -133,7 +133,7 @@ public sealed class StreamPort : IListeningPort, IClosable
             socket.Dispose();
             return;
         }
-        new TcpTransport(_reactor, socket, tls, _registry).Start(protocol);
+        _registry.CreateTransport(_reactor, socket, tls).Start(protocol);
     }
 
     /// <inheritdoc />

@@ -21,7 +21,7 @@ namespace AsyncCore.Transports;
 /// it. Writes are copied into a write buffer and sent by one send loop; a registered streaming producer is paused once
 /// the buffer holds more than <see cref="HighWaterMark"/> bytes and resumed when it falls to <see cref="LowWaterMark"/>.</para>
 /// </remarks>
-public sealed class TcpTransport : ITransport
+public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
 {
     private const int ReadBufferSize = 64 * 1024;
 
@@ -84,6 +84,8 @@ public sealed class TcpTransport : ITransport
     public bool Disconnecting { get; private set; }
 
     /// <summary>Called once the connection is lost, after the protocol (the connector uses it).</summary>
+    Action<Failure>? IStreamConnection.OnLost { get => OnLost; set => OnLost = value; }
+
     internal Action<Failure>? OnLost { get; set; }
 
     /// <inheritdoc />
@@ -93,6 +95,8 @@ public sealed class TcpTransport : ITransport
     public EndPoint? GetHost() => _host;
 
     /// <summary>Attaches the protocol, tells it the connection is made and starts reading.</summary>
+    void IStreamConnection.Start(IProtocol protocol) => Start(protocol);
+
     internal void Start(IProtocol protocol)
     {
         _protocol = protocol;
@@ -533,6 +537,8 @@ public sealed class TcpTransport : ITransport
     }
 
     /// <summary>Closes the socket and reports the loss once (from the reactor thread).</summary>
+    void IStreamConnection.CloseNow(Failure reason) => CloseNow(reason);
+
     internal void CloseNow(Failure reason)
     {
         if (_lossReported)

@@ -7,15 +7,17 @@ namespace AsyncCore.Tests.Transports;
 /// <summary>A reactor running on its own thread for tests on real sockets, with helpers to run code on it.</summary>
 internal sealed class RunningReactor : IDisposable
 {
-    private readonly ReactorThread _thread;
+    private readonly Thread _thread;
 
-    public RunningReactor()
+    /// <summary>Starts an <see cref="EventLoopReactor"/>, or an <see cref="EpollReactor"/> when <paramref name="epoll"/> is set.</summary>
+    public RunningReactor(bool epoll = false)
     {
-        Reactor = new EventLoopReactor();
-        _thread = Reactor.RunInBackground();
+        Reactor = epoll && OperatingSystem.IsLinux() ? new EpollReactor() : new EventLoopReactor();
+        _thread = new Thread(Reactor.Run) { IsBackground = true, Name = "test reactor" };
+        _thread.Start();
     }
 
-    public EventLoopReactor Reactor { get; }
+    public ReactorBase Reactor { get; }
 
     /// <summary>Runs <paramref name="start"/> on the reactor thread and waits (bounded) for its Deferred.</summary>
     public Task<T> Call<T>(Func<Deferred<T>> start)
@@ -49,7 +51,18 @@ internal sealed class RunningReactor : IDisposable
     /// <summary>Runs <paramref name="action"/> on the reactor thread and waits for it.</summary>
     public Task<T> Run<T>(Func<T> action) => Call(() => Deferred.Succeed(action()));
 
-    public void Dispose() => _thread.Dispose();
+    public void Dispose()
+    {
+        Reactor.CallFromThread(() =>
+        {
+            if (Reactor.Running && !Reactor.Stopping)
+            {
+                Reactor.Stop();
+            }
+        });
+        _thread.Join(TimeSpan.FromSeconds(30));
+        (Reactor as IDisposable)?.Dispose();
+    }
 }
 
 /// <summary>Echoes everything back.</summary>
@@ -128,7 +141,7 @@ internal sealed class PushSender(long total, int chunk) : Protocol, IPushProduce
             _hash.AppendData(_chunk, 0, n);
             Transport.Write(_chunk.AsSpan(0, n));
             _sent += n;
-            if (Transport is AsyncCore.Transports.TcpTransport tcp)
+            if (Transport is AsyncCore.Transports.IWriteBuffered tcp)
             {
                 MaxBuffered = Math.Max(MaxBuffered, tcp.BufferedBytes);
             }

@@ -7,12 +7,24 @@ using AsyncCore.Protocols.PortForward;
 namespace AsyncCore.Tests.Transports;
 
 /// <summary>Port forwarding (Twisted's PortforwardingTests) over real sockets, 100 MB each way.</summary>
-public sealed class PortForwardTests : IDisposable
+public class PortForwardTests : IDisposable
 {
     private const long Total = 100L * 1024 * 1024;
-    private readonly RunningReactor _net = new();
+    private readonly RunningReactor _net;
 
-    public void Dispose() => _net.Dispose();
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/> (completion-based transports).</summary>
+    public PortForwardTests() : this(epoll: false)
+    {
+    }
+
+    /// <summary>Runs the tests on the given reactor kind.</summary>
+    protected PortForwardTests(bool epoll) => _net = new RunningReactor(epoll);
+
+    public void Dispose()
+    {
+        _net.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private async Task<int> Forwarder(int targetPort)
     {
@@ -118,5 +130,13 @@ public sealed class PortForwardTests : IDisposable
             LastFactory = factory;
             return new Deferred<IProtocol>();
         }
+    }
+}
+
+/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/> (readiness-based transports).</summary>
+public sealed class PortForwardEpollTests : PortForwardTests
+{
+    public PortForwardEpollTests() : base(epoll: true)
+    {
     }
 }

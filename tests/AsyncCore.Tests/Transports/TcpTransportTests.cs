@@ -7,11 +7,23 @@ using AsyncCore.Transports;
 namespace AsyncCore.Tests.Transports;
 
 /// <summary>The TCP transport on real sockets (127.0.0.1 and ::1).</summary>
-public sealed class TcpTransportTests : IDisposable
+public class TcpTransportTests : IDisposable
 {
-    private readonly RunningReactor _net = new();
+    private readonly RunningReactor _net;
 
-    public void Dispose() => _net.Dispose();
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/> (completion-based transports).</summary>
+    public TcpTransportTests() : this(epoll: false)
+    {
+    }
+
+    /// <summary>Runs the tests on the given reactor kind.</summary>
+    protected TcpTransportTests(bool epoll) => _net = new RunningReactor(epoll);
+
+    public void Dispose()
+    {
+        _net.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private sealed class FailureRecordingFactory : ClientFactory
     {
@@ -315,5 +327,13 @@ public sealed class TcpTransportTests : IDisposable
         {
             fillers.ForEach(s => s.Dispose());
         }
+    }
+}
+
+/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/> (readiness-based transports).</summary>
+public sealed class TcpTransportEpollTests : TcpTransportTests
+{
+    public TcpTransportEpollTests() : base(epoll: true)
+    {
     }
 }

@@ -9,15 +9,24 @@ using AsyncCore.Transports;
 namespace AsyncCore.Tests.Transports;
 
 /// <summary>TLS with a self-signed certificate made here, UNIX sockets, UDP and HostnameEndpoint, on real sockets.</summary>
-public sealed class TlsUnixUdpTests : IDisposable
+public class TlsUnixUdpTests : IDisposable
 {
-    private readonly RunningReactor _net = new();
+    private readonly RunningReactor _net;
     private readonly string _dir = Directory.CreateTempSubdirectory("asynccore-net-").FullName;
+
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/>.</summary>
+    public TlsUnixUdpTests() : this(epoll: false)
+    {
+    }
+
+    /// <summary>Runs the tests on the given reactor kind.</summary>
+    protected TlsUnixUdpTests(bool epoll) => _net = new RunningReactor(epoll);
 
     public void Dispose()
     {
         _net.Dispose();
         Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     private (string Certificate, string Key) WritePem(string name, string? issuerName = null)
@@ -201,5 +210,13 @@ public sealed class TlsUnixUdpTests : IDisposable
             Resolver = (_, _) => Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound)),
         };
         await Assert.ThrowsAsync<DnsLookupException>(() => _net.Call(() => endpoint.Connect(new Factory(() => new CollectingProtocol()))));
+    }
+}
+
+/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/>.</summary>
+public sealed class TlsUnixUdpEpollTests : TlsUnixUdpTests
+{
+    public TlsUnixUdpEpollTests() : base(epoll: true)
+    {
     }
 }
