@@ -5,22 +5,30 @@ using AsyncCore.Protocols;
 using AsyncCore.Reactor;
 
 // Servers for the network benchmarks (bench/run-echo.sh pins each to one core):
-//   asynccore-echo PORT   AsyncCore reactor, an echo Protocol on ListenTcp
+//   asynccore-echo PORT   AsyncCore EventLoopReactor (completion-based transports), an echo Protocol on ListenTcp
+//   asynccore-epoll-echo PORT   the same on EpollReactor (readiness-based transports, Linux)
 //   raw-echo PORT         System.Net.Sockets async echo (await ReceiveAsync / SendAsync per connection)
 //   asynccore-sink PORT   reads until end of stream, then answers the byte count (8 bytes, big-endian) and closes
 //   raw-sink PORT         the same with raw sockets
+//   asynccore-epoll-sink PORT   the sink on EpollReactor
 if (args.Length != 2 || !int.TryParse(args[1], out var port))
 {
-    Console.Error.WriteLine("usage: AsyncCore.Net.Benchmarks asynccore-echo|raw-echo|asynccore-sink|raw-sink PORT");
+    Console.Error.WriteLine("usage: AsyncCore.Net.Benchmarks asynccore-echo|asynccore-epoll-echo|raw-echo|asynccore-sink|asynccore-epoll-sink|raw-sink PORT");
     return 2;
 }
 switch (args[0])
 {
     case "asynccore-echo":
-        RunReactor(port, () => new Echo());
+        RunReactor(new EventLoopReactor(), port, () => new Echo());
         break;
     case "asynccore-sink":
-        RunReactor(port, () => new Sink());
+        RunReactor(new EventLoopReactor(), port, () => new Sink());
+        break;
+    case "asynccore-epoll-echo" when OperatingSystem.IsLinux():
+        RunReactor(new EpollReactor(), port, () => new Echo());
+        break;
+    case "asynccore-epoll-sink" when OperatingSystem.IsLinux():
+        RunReactor(new EpollReactor(), port, () => new Sink());
         break;
     case "raw-echo":
         await RawServer(port, RawEcho);
@@ -34,9 +42,8 @@ switch (args[0])
 }
 return 0;
 
-static void RunReactor(int port, Func<IProtocol> make)
+static void RunReactor(ReactorBase reactor, int port, Func<IProtocol> make)
 {
-    using var reactor = new EventLoopReactor();
     reactor.ListenTcp(port, new ServerFactory(make) { Noisy = false }, backlog: 512, interfaceAddress: "127.0.0.1");
     Console.Error.WriteLine($"asynccore listening on {port}");
     Console.CancelKeyPress += (_, e) =>
@@ -46,6 +53,7 @@ static void RunReactor(int port, Func<IProtocol> make)
     };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => reactor.CallFromThread(reactor.Stop);
     reactor.Run();
+    (reactor as IDisposable)?.Dispose();
 }
 
 static async Task RawServer(int port, Func<Socket, Task> serve)

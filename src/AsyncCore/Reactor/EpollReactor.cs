@@ -40,9 +40,6 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn, WakeToken);
     }
 
-    /// <summary>True on Linux, where this reactor works.</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux();
-
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
     public ReactorSynchronizationContext SynchronizationContext { get; }
 
@@ -145,12 +142,18 @@ public sealed class EpollReactor : ReactorBase, IDisposable
 
     private void FlushDirty()
     {
-        // A flush may make more transports dirty (a producer resumed); loop until none is left.
-        for (var i = 0; i < _dirty.Count; i++)
+        // Only the transports dirty when the flush began: one that becomes dirty again (a resumed producer wrote more)
+        // waits for the next pass, so a fast producer cannot starve timers and the other connections.
+        var count = _dirty.Count;
+        if (count == 0)
+        {
+            return;
+        }
+        for (var i = 0; i < count; i++)
         {
             _dirty[i].Flush();
         }
-        _dirty.Clear();
+        _dirty.RemoveRange(0, count);
     }
 
     /// <summary>Closes the epoll and eventfd descriptors. Call after the loop has ended.</summary>
