@@ -417,10 +417,17 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     /// <summary>Runs one pass: the thread calls queued when it began, then the due timers, then a requested shutdown.</summary>
     private protected void RunUntilCurrent()
     {
+        // One timestamp per callback (each call's end is the next one's start), none when the stall detector is off:
+        // this loop is the CallFromThread hot path.
+        var detect = _stallTicks != long.MaxValue;
         var count = _threadCalls.Count;
-        while (count-- > 0 && _threadCalls.TryDequeue(out var call))
+        if (count > 0)
         {
-            Invoke(call.Callback, call.State, "thread call");
+            var stamp = detect ? Stopwatch.GetTimestamp() : 0;
+            while (count-- > 0 && _threadCalls.TryDequeue(out var call))
+            {
+                stamp = Invoke(call.Callback, call.State, "thread call", stamp);
+            }
         }
 
         if (_timers.Count > 0)
@@ -429,6 +436,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
             // Timers scheduled (or reset) from here on carry a sequence at or above the limit: they wait for the next pass.
             var limit = _sequence;
             var lag = _metrics?.Lag;
+            var stamp = detect ? Stopwatch.GetTimestamp() : 0;
             while (_timers.Peek() is { } top && top.Time <= now && top.Sequence < limit)
             {
                 _timers.Pop();
@@ -437,7 +445,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
                     lag.Record(now - top.Time, _metrics!.Tag);
                 }
                 var callable = top.TakeForRun();
-                Invoke(callable, null, "timer");
+                stamp = Invoke(callable, null, "timer", stamp);
             }
         }
 
@@ -448,34 +456,42 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         }
     }
 
-    /// <summary>Runs one callback: exceptions are logged, and a callback running past the stall threshold is reported.</summary>
-    private void Invoke(Delegate callback, object? state, string kind)
+    /// <summary>
+    /// Runs one callback: exceptions are logged, and a callback running past the stall threshold is reported.
+    /// <paramref name="start"/> is when it started (0 when the stall detector is off); returns when it ended.
+    /// </summary>
+    private long Invoke(Delegate callback, object? state, string kind, long start)
     {
-        var start = Stopwatch.GetTimestamp();
         try
         {
-            switch (callback)
+            if (callback is Action action)
             {
-                case Action action:
-                    action();
-                    break;
-                case Action<object?> withState:
-                    withState(state);
-                    break;
-                default:
-                    ((SendOrPostCallback)callback)(state);
-                    break;
+                action();
+            }
+            else if (callback is Action<object?> withState)
+            {
+                withState(state);
+            }
+            else
+            {
+                ((SendOrPostCallback)callback)(state);
             }
         }
         catch (Exception ex)
         {
             Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, DescribeCallable(callback), Name);
         }
-        var elapsed = Stopwatch.GetTimestamp() - start;
-        if (elapsed > _stallTicks)
+        if (start == 0)
         {
-            ReportStall(callback, kind, elapsed * s_secondsPerTick);
+            return 0;
         }
+        var end = Stopwatch.GetTimestamp();
+        if (end - start > _stallTicks)
+        {
+            ReportStall(callback, kind, (end - start) * s_secondsPerTick);
+            end = Stopwatch.GetTimestamp();
+        }
+        return end;
     }
 
     private void InvokeDescribed(Action action, Delegate described, string kind)

@@ -73,7 +73,8 @@ public static class ReactorThreadsExtensions
 
     /// <summary>
     /// From a worker thread: runs <paramref name="function"/> on the reactor thread, waits for the Deferred it returns,
-    /// and returns its value or throws its failure's exception in the calling thread.
+    /// and returns its value or throws its failure's exception in the calling thread. An async lambda binds here and
+    /// runs as an <c>async Deferred&lt;T&gt;</c> method on the reactor thread.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called on the reactor thread (it would wait for itself for ever).</exception>
     /// <exception cref="ReactorNotRunningException">The reactor shut down before running the call.</exception>
@@ -86,14 +87,6 @@ public static class ReactorThreadsExtensions
     /// <summary>From a worker thread: runs <paramref name="function"/> on the reactor thread and returns its value or throws.</summary>
     /// <inheritdoc cref="BlockingCallFromThread{T}(IReactorThreads, Func{Deferred{T}})" path="/exception"/>
     public static T BlockingCallFromThread<T>(this IReactorThreads reactor, Func<T> function)
-    {
-        ArgumentNullException.ThrowIfNull(function);
-        return BlockingCall(reactor, () => Deferred.MaybeDeferred(function));
-    }
-
-    /// <summary>From a worker thread: runs an async <paramref name="function"/> on the reactor thread and waits for its task.</summary>
-    /// <inheritdoc cref="BlockingCallFromThread{T}(IReactorThreads, Func{Deferred{T}})" path="/exception"/>
-    public static T BlockingCallFromThread<T>(this IReactorThreads reactor, Func<Task<T>> function)
     {
         ArgumentNullException.ThrowIfNull(function);
         return BlockingCall(reactor, () => Deferred.MaybeDeferred(function));

@@ -1,0 +1,231 @@
+using AsyncCore.Reactor;
+using AsyncCore.Tests.Reactor;
+using AsyncCore.Threads;
+
+namespace AsyncCore.Tests.Threads;
+
+/// <summary>From Twisted's test_threads.py (DeferredResultTests, DeferToThreadPoolTests) and internet/test/test_threads.py.</summary>
+public sealed class ThreadsTests : IDisposable
+{
+    private readonly EventLoopReactor _reactor;
+    private readonly ReactorThread _thread;
+
+    public ThreadsTests()
+    {
+        _reactor = ReactorTestSupport.Create(out _);
+        _thread = _reactor.RunInBackground();
+    }
+
+    public void Dispose()
+    {
+        _thread.Dispose();
+        _reactor.Dispose();
+    }
+
+    /// <summary>Starts <paramref name="start"/> on the reactor thread and waits for the Deferred's outcome there.</summary>
+    private (Outcome<T> Outcome, bool FiredOnReactor) Await<T>(Func<Deferred<T>> start)
+    {
+        var source = new TaskCompletionSource<(Outcome<T>, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reactor.CallFromThread(() => start().AddBoth(outcome =>
+        {
+            source.SetResult((outcome, _reactor.IsReactorThread));
+            return 0;
+        }));
+        source.Task.WaitOrFail("the Deferred");
+        return source.Task.Result;
+    }
+
+    [Fact]
+    public void DeferToThread_Value_FiresWithItOnTheReactorThread()
+    {
+        var workerWasReactor = true;
+        var (outcome, onReactor) = Await(() => _reactor.DeferToThread(() =>
+        {
+            workerWasReactor = _reactor.IsReactorThread;
+            return 42;
+        }));
+        Assert.Equal(42, outcome.GetValueOrThrow());
+        Assert.True(onReactor);
+        Assert.False(workerWasReactor);
+    }
+
+    [Fact]
+    public void DeferToThread_Throws_FailsWithTheException()
+    {
+        var (outcome, onReactor) = Await(() => _reactor.DeferToThread<int>(() => throw new FormatException("worker")));
+        Assert.IsType<FormatException>(outcome.Failure!.Value);
+        Assert.True(onReactor);
+    }
+
+    [Fact]
+    public void DeferToThread_Cancelled_FailsAtOnceAndTheLateResultIsDropped()
+    {
+        using var release = new ManualResetEventSlim();
+        var finished = new ManualResetEventSlim();
+        var (outcome, _) = Await(() =>
+        {
+            var d = _reactor.DeferToThread(() =>
+            {
+                release.Wait(ReactorTestSupport.Patience);
+                finished.Set();
+                return 1;
+            });
+            d.Cancel();
+            return d;
+        });
+        Assert.IsType<CancelledException>(outcome.Failure!.Value);
+        release.Set();
+        finished.WaitOrFail("the worker");
+        // The late result reaches a fired Deferred: it must be dropped, not raise on the reactor thread.
+        Assert.Equal(1, _reactor.OnReactor(() => 1));
+    }
+
+    [Fact]
+    public void DeferToThread_WithToken_CancelSignalsTheRunningWork()
+    {
+        var started = new ManualResetEventSlim();
+        var sawCancellation = new ManualResetEventSlim();
+        Deferred<int>? d = null;
+        _reactor.CallFromThread(() => d = _reactor.DeferToThread(token =>
+        {
+            started.Set();
+            if (token.WaitHandle.WaitOne(ReactorTestSupport.Patience))
+            {
+                sawCancellation.Set();
+            }
+            return 0;
+        }));
+        started.WaitOrFail("the work to start");
+        var outcome = _reactor.OnReactor(() =>
+        {
+            d!.Cancel();
+            return d.CurrentFailure;
+        });
+        Assert.IsType<CancelledException>(outcome!.Value);
+        sawCancellation.WaitOrFail("the token to be cancelled");
+    }
+
+    [Fact]
+    public void DeferToThreadPool_RunsOnTheGivenPool()
+    {
+        var pool = new ReactorThreadPool(1, 1, "custom");
+        pool.Start();
+        try
+        {
+            var (outcome, onReactor) = Await(() => _reactor.DeferToThreadPool(pool, () => Thread.CurrentThread.Name));
+            Assert.StartsWith("custom-", outcome.GetValueOrThrow(), StringComparison.Ordinal);
+            Assert.True(onReactor);
+        }
+        finally
+        {
+            pool.Stop();
+        }
+    }
+
+    [Fact]
+    public void DeferToThreadPool_Throws_Fails()
+    {
+        var pool = new ReactorThreadPool(0, 1);
+        pool.Start();
+        try
+        {
+            var (outcome, _) = Await(() => _reactor.DeferToThreadPool<int>(pool, () => throw new IOException()));
+            Assert.IsType<IOException>(outcome.Failure!.Value);
+        }
+        finally
+        {
+            pool.Stop();
+        }
+    }
+
+    [Fact]
+    public void CallMultipleInThread_RunsTheCallsInOrderOnOneThread()
+    {
+        var threads = new List<int>();
+        var order = new List<int>();
+        var done = new ManualResetEventSlim();
+        _reactor.CallMultipleInThread(
+        [
+            () => { threads.Add(Environment.CurrentManagedThreadId); order.Add(1); },
+            () => { threads.Add(Environment.CurrentManagedThreadId); order.Add(2); },
+            () => { threads.Add(Environment.CurrentManagedThreadId); order.Add(3); done.Set(); },
+        ]);
+        done.WaitOrFail("the calls");
+        Assert.Equal([1, 2, 3], order);
+        Assert.Single(threads.Distinct());
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_SynchronousValue_ReturnsIt()
+    {
+        var result = RunInWorker(() => _reactor.BlockingCallFromThread(() => _reactor.IsReactorThread ? "on reactor" : "elsewhere"));
+        Assert.Equal("on reactor", result);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_DeferredFiringLater_WaitsAndReturnsItsValue()
+    {
+        var result = RunInWorker(() => _reactor.BlockingCallFromThread(() =>
+        {
+            var d = new Deferred<int>();
+            _reactor.CallLater(TimeSpan.FromMilliseconds(10), () => d.Callback(7));
+            return d;
+        }));
+        Assert.Equal(7, result);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_DeferredFails_RaisesTheFailureInTheWorker()
+    {
+        var error = Assert.Throws<IOException>(() => RunInWorker(() => _reactor.BlockingCallFromThread(() =>
+        {
+            var d = new Deferred<int>();
+            _reactor.CallLater(TimeSpan.FromMilliseconds(10), () => d.Errback(new IOException("on the reactor")));
+            return d;
+        })));
+        Assert.Equal("on the reactor", error.Message);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_FunctionThrows_RaisesInTheWorker()
+    {
+        Assert.Throws<FormatException>(() => RunInWorker(() => _reactor.BlockingCallFromThread(int () => throw new FormatException())));
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_AsyncLambda_RunsOnTheReactorAndReturnsItsValue()
+    {
+        var result = RunInWorker(() => _reactor.BlockingCallFromThread(async () =>
+        {
+            await Task.Delay(5);
+            return _reactor.IsReactorThread;
+        }));
+        Assert.True(result);
+    }
+
+    [Fact]
+    public void BlockingCallFromThread_OnTheReactorThread_ThrowsInsteadOfDeadlocking()
+    {
+        var error = _reactor.OnReactor(() => Record.Exception(() => _reactor.BlockingCallFromThread(() => 1)));
+        Assert.IsType<InvalidOperationException>(error);
+    }
+
+    /// <summary>Runs <paramref name="function"/> on a reactor pool thread and returns (or rethrows) its outcome.</summary>
+    private T RunInWorker<T>(Func<T> function)
+    {
+        var source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reactor.CallInThread(() =>
+        {
+            try
+            {
+                source.SetResult(function());
+            }
+            catch (Exception ex)
+            {
+                source.SetException(ex);
+            }
+        });
+        Assert.True(((IAsyncResult)source.Task).AsyncWaitHandle.WaitOne(ReactorTestSupport.Patience), "The worker did not finish.");
+        return source.Task.GetAwaiter().GetResult();
+    }
+}
