@@ -55,6 +55,8 @@ wait_quiet() {
   echo "(machine still busy after ${quiet_max} s; measuring anyway)" >&2
 }
 
+server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+
 server_pid=
 start_server() { # env-assignments... -- command...
   local envs=()
@@ -76,7 +78,7 @@ stop_server() {
 trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
 
 client() {
-  DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 prio taskset -c "$client_core" dotnet "$loadgen" "$@"
+  prio taskset -c "$client_core" dotnet "$loadgen" "$@"
 }
 
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
@@ -90,8 +92,15 @@ pingpong() { # label env... -- command...
   local label=$1; shift
   start_server "$@"
   local one fifty
+  local t0 t1 t2
+  t0=$(server_ticks)
   one=$(client pingpong "$port" 1 "$seconds")
+  t1=$(server_ticks)
   fifty=$(client pingpong "$port" 50 "$seconds")
+  t2=$(server_ticks)
+  # Server CPU per message (includes the warm-up messages, which total_msgs counts too): robust against a busy machine.
+  one="$one server_us_per_msg=$(( (t1 - t0) * 10000 / $(echo "$one" | field total_msgs) ))"
+  fifty="$fifty server_us_per_msg=$(( (t2 - t1) * 10000 / $(echo "$fifty" | field total_msgs) ))"
   echo "round $round | $label | 1 conn: $one" >&2
   echo "round $round | $label | 50 conn: $fifty" >&2
   stop_server
@@ -100,7 +109,7 @@ pingpong() { # label env... -- command...
 }
 row() {
   local one=${best1[$1]} fifty=${best50[$1]}
-  echo "$(echo "$fifty" | field msgs_per_s) | $(echo "$fifty" | field p50_us) | $(echo "$fifty" | field p99_us) | $(echo "$one" | field msgs_per_s) | $(echo "$one" | field p50_us) | $(echo "$one" | field p99_us) | $(echo "$fifty" | field client_cpu_pct)"
+  echo "$(echo "$fifty" | field msgs_per_s) | $(echo "$fifty" | field p50_us) | $(echo "$fifty" | field p99_us) | $(echo "$fifty" | field server_us_per_msg) | $(echo "$one" | field msgs_per_s) | $(echo "$one" | field p50_us) | $(echo "$one" | field p99_us) | $(echo "$one" | field server_us_per_msg) | $(echo "$fifty" | field client_cpu_pct)"
 }
 
 declare -A bulk
@@ -130,8 +139,8 @@ done
 
 echo "Best of $rounds rounds of ${seconds} s, $(nproc) cores, nice ${nice_level:-0}, load average before: $load_before"
 echo
-echo "| server (core $server_core) | 50 conn msg/s | p50 µs | p99 µs | 1 conn msg/s | p50 µs | p99 µs | loadgen CPU % (50 conn) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| server (core $server_core) | 50 conn msg/s | p50 µs | p99 µs | server CPU µs/msg | 1 conn msg/s | p50 µs | p99 µs | server CPU µs/msg | loadgen CPU % (50 conn) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for label in "Twisted 22.4 epoll" "raw .NET (default)" "raw .NET (inline completions)" "AsyncCore EventLoopReactor (default settings)" "AsyncCore EpollReactor (default settings)"; do
   echo "| $label | $(row "$label") |"
 done

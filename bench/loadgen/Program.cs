@@ -11,7 +11,8 @@ using System.Net.Sockets;
 //   loadgen bulk PORT MEGABYTES
 //     Sends MEGABYTES MiB on one connection to a sink server, half-closes and waits for the server's 8-byte count.
 //     Prints: mb_per_s=... client_cpu_pct=...
-// Run it with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (set by run-echo.sh) so the client itself is cheap.
+// On Linux the ping-pong client is one thread on epoll (EpollPingPong), cheap enough not to cap the measurement;
+// LOADGEN_ASYNC=1 selects the portable async-socket client instead (run it with inline completions).
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 4 && args[0] == "pingpong")
 {
@@ -33,6 +34,17 @@ return 2;
 
 static async Task PingPong(int port, int connections, double seconds, int size, double warmup)
 {
+    if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("LOADGEN_ASYNC") is null)
+    {
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var (count, ticks, allMessages) = LoadGen.EpollPingPong.Run(port, connections, size, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds));
+        var cpuUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        Array.Sort(ticks);
+        double P(double p) => ticks.Length == 0 ? double.NaN : ticks[Math.Min(ticks.Length - 1, (int)(p * ticks.Length))] * 1e6 / Stopwatch.Frequency;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"msgs_per_s={count / seconds:F0} p50_us={P(0.50):F1} p99_us={P(0.99):F1} client_cpu_pct={100 * cpuUsed / (seconds + warmup):F0} connections={connections} size={size} total_msgs={allMessages}"));
+        return;
+    }
     var sockets = new List<Socket>();
     for (var i = 0; i < connections; i++)
     {

@@ -43,7 +43,10 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
     public ReactorSynchronizationContext SynchronizationContext { get; }
 
-    /// <summary>The receive buffer all readiness transports share: callbacks run one at a time on this thread.</summary>
+    /// <summary>
+    /// The receive buffer all readiness transports share: callbacks run one at a time on this thread, so one buffer
+    /// serves every connection at no cost per connection. (256 KiB measured slower for bulk than 64 KiB.)
+    /// </summary>
     internal byte[] ReadBuffer { get; } = new byte[64 * 1024];
 
     /// <summary>Runs the loop on the calling thread until <see cref="ReactorBase.Stop"/> has gone through shutdown.</summary>
