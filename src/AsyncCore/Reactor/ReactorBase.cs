@@ -24,7 +24,7 @@ namespace AsyncCore.Reactor;
 /// to the reactor thread, or to the thread setting the reactor up before it runs.
 /// </para>
 /// </remarks>
-public abstract class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
+public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
 {
     private static readonly long s_origin = Stopwatch.GetTimestamp();
     private static readonly double s_secondsPerTick = 1.0 / Stopwatch.Frequency;

@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+
+namespace AsyncCore.Protocols;
+
+/// <summary>
+/// A protocol for strings with a big-endian length prefix of <see cref="PrefixLength"/> bytes (Twisted's
+/// <c>basic.IntNStringReceiver</c>). A prefix above <see cref="MaxLength"/> calls <see cref="LengthLimitExceeded"/> and
+/// delivers nothing. <see cref="PauseProducing"/> stops delivery until <see cref="ResumeProducing"/>.
+/// </summary>
+public abstract class IntNStringReceiver : Protocol, IPushProducer
+{
+    private ReceiveBuffer _buffer;
+    private bool _busyReceiving;
+
+    /// <summary>Creates a receiver with a prefix of <paramref name="prefixLength"/> bytes (1, 2 or 4).</summary>
+    protected IntNStringReceiver(int prefixLength)
+    {
+        if (prefixLength is not (1 or 2 or 4))
+        {
+            throw new ArgumentOutOfRangeException(nameof(prefixLength), prefixLength, "The prefix is 1, 2 or 4 bytes.");
+        }
+        PrefixLength = prefixLength;
+    }
+
+    /// <summary>The size of the length prefix, in bytes.</summary>
+    public int PrefixLength { get; }
+
+    /// <summary>The longest string accepted (99999 by default, as Twisted's <c>MAX_LENGTH</c>).</summary>
+    public long MaxLength { get; set; } = 99999;
+
+    /// <summary>True while delivery is paused.</summary>
+    public bool Paused { get; private set; }
+
+    /// <summary>Called with each complete string. The span is valid only during the call.</summary>
+    protected abstract void StringReceived(ReadOnlySpan<byte> data);
+
+    /// <summary>Called when a prefix announces more than <see cref="MaxLength"/> bytes; the default closes the connection.</summary>
+    protected virtual void LengthLimitExceeded(long length) => TransportOrNull?.LoseConnection();
+
+    /// <inheritdoc />
+    public override void DataReceived(ReadOnlySpan<byte> data)
+    {
+        if (_busyReceiving)
+        {
+            _buffer.Append(data, mayCompact: false);
+            return;
+        }
+        _busyReceiving = true;
+        try
+        {
+            _buffer.Append(data, mayCompact: true);
+            while (_buffer.Length >= PrefixLength && !Paused)
+            {
+                var pending = _buffer.Span;
+                long length = PrefixLength switch
+                {
+                    1 => pending[0],
+                    2 => BinaryPrimitives.ReadUInt16BigEndian(pending),
+                    _ => BinaryPrimitives.ReadUInt32BigEndian(pending),
+                };
+                if (length > MaxLength)
+                {
+                    LengthLimitExceeded(length);
+                    return;
+                }
+                if (pending.Length - PrefixLength < length)
+                {
+                    return;
+                }
+                var message = pending.Slice(PrefixLength, (int)length);
+                _buffer.Consume(PrefixLength + (int)length);
+                StringReceived(message);
+            }
+        }
+        finally
+        {
+            _busyReceiving = false;
+        }
+    }
+
+    /// <summary>Writes <paramref name="data"/> with its length prefix.</summary>
+    /// <exception cref="StringTooLongException">The length does not fit in the prefix.</exception>
+    public void SendString(ReadOnlySpan<byte> data)
+    {
+        if (PrefixLength < 4 && data.Length >= 1 << (8 * PrefixLength))
+        {
+            throw new StringTooLongException($"Try to send {data.Length} bytes whereas maximum is {(1 << (8 * PrefixLength)) - 1}.");
+        }
+        var framed = new byte[PrefixLength + data.Length];
+        switch (PrefixLength)
+        {
+            case 1:
+                framed[0] = (byte)data.Length;
+                break;
+            case 2:
+                BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)data.Length);
+                break;
+            default:
+                BinaryPrimitives.WriteUInt32BigEndian(framed, (uint)data.Length);
+                break;
+        }
+        data.CopyTo(framed.AsSpan(PrefixLength));
+        Transport.Write(framed);
+    }
+
+    /// <summary>Stops delivering strings and pauses the transport.</summary>
+    public virtual void PauseProducing()
+    {
+        Paused = true;
+        TransportOrNull?.PauseProducing();
+    }
+
+    /// <summary>Resumes the transport and delivers what is buffered.</summary>
+    public virtual void ResumeProducing()
+    {
+        Paused = false;
+        TransportOrNull?.ResumeProducing();
+        DataReceived([]);
+    }
+
+    /// <summary>Stops delivering and stops the transport.</summary>
+    public virtual void StopProducing()
+    {
+        Paused = true;
+        TransportOrNull?.StopProducing();
+    }
+}
+
+/// <summary>Strings with a 32-bit big-endian length prefix (Twisted's <c>Int32StringReceiver</c>).</summary>
+public abstract class Int32StringReceiver() : IntNStringReceiver(4);
+
+/// <summary>Strings with a 16-bit big-endian length prefix (Twisted's <c>Int16StringReceiver</c>).</summary>
+public abstract class Int16StringReceiver() : IntNStringReceiver(2);
+
+/// <summary>Strings with an 8-bit length prefix (Twisted's <c>Int8StringReceiver</c>).</summary>
+public abstract class Int8StringReceiver() : IntNStringReceiver(1);
+
+/// <summary>A string is too long for the length prefix (Twisted's <c>StringTooLongError</c>).</summary>
+public class StringTooLongException : ArgumentException
+{
+    /// <summary>Creates the exception with the default message.</summary>
+    public StringTooLongException() : base("The string is too long for the length prefix.") { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public StringTooLongException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and an inner exception.</summary>
+    public StringTooLongException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -1,0 +1,91 @@
+namespace AsyncCore.Protocols;
+
+/// <summary>
+/// A faster line protocol without raw mode (Twisted's <c>basic.LineOnlyReceiver</c>): lines longer than
+/// <see cref="MaxLength"/> call <see cref="LineLengthExceeded"/> with the line; an unfinished line is checked against
+/// <see cref="MaxLength"/> after each read.
+/// </summary>
+public abstract class LineOnlyReceiver : Protocol
+{
+    private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
+    private ReceiveBuffer _buffer;
+    private byte[] _delimiter = s_crlf;
+    private bool _busyReceiving;
+
+    /// <summary>The line delimiter; <c>\r\n</c> by default.</summary>
+    public byte[] Delimiter
+    {
+        get => _delimiter;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            ArgumentOutOfRangeException.ThrowIfZero(value.Length, nameof(value));
+            _delimiter = value;
+        }
+    }
+
+    /// <summary>The longest line accepted, in bytes (16384 by default).</summary>
+    public int MaxLength { get; set; } = 16384;
+
+    /// <summary>Called with each line, without its delimiter. The span is valid only during the call.</summary>
+    protected abstract void LineReceived(ReadOnlySpan<byte> line);
+
+    /// <summary>Called with a line that is too long; the default closes the connection.</summary>
+    protected virtual void LineLengthExceeded(ReadOnlySpan<byte> line) => TransportOrNull?.LoseConnection();
+
+    /// <inheritdoc />
+    public override void DataReceived(ReadOnlySpan<byte> data)
+    {
+        if (_busyReceiving)
+        {
+            // Called from inside LineReceived: queue the data; the outer loop will parse it.
+            _buffer.Append(data, mayCompact: false);
+            return;
+        }
+        _busyReceiving = true;
+        try
+        {
+            _buffer.Append(data, mayCompact: true);
+            while (true)
+            {
+                var pending = _buffer.Span;
+                var index = pending.IndexOf(_delimiter);
+                if (index < 0)
+                {
+                    break;
+                }
+                if (TransportOrNull is { Disconnecting: true })
+                {
+                    return;
+                }
+                var line = pending[..index];
+                _buffer.Consume(index + _delimiter.Length);
+                if (line.Length > MaxLength)
+                {
+                    LineLengthExceeded(line);
+                    return;
+                }
+                LineReceived(line);
+            }
+            if (_buffer.Length > MaxLength)
+            {
+                var rest = _buffer.Span;
+                _buffer.Clear();
+                LineLengthExceeded(rest);
+            }
+        }
+        finally
+        {
+            _busyReceiving = false;
+        }
+    }
+
+    /// <summary>Writes <paramref name="line"/> and the delimiter as one gathered write.</summary>
+    public void SendLine(ReadOnlySpan<byte> line)
+    {
+        var joined = new byte[line.Length + _delimiter.Length];
+        line.CopyTo(joined);
+        _delimiter.CopyTo(joined.AsSpan(line.Length));
+        Transport.Write(joined);
+    }
+}

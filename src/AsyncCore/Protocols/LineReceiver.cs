@@ -1,0 +1,191 @@
+namespace AsyncCore.Protocols;
+
+/// <summary>
+/// A protocol that splits incoming data into lines, with a raw mode for bulk data (Twisted's <c>basic.LineReceiver</c>).
+/// </summary>
+/// <remarks>
+/// <para>Lines are found across any chunking of the input, including a delimiter split between reads. The delimiter is not
+/// part of the line. A complete line longer than <see cref="MaxLength"/> calls <see cref="LineLengthExceeded"/> with the
+/// line, the delimiter and the rest of the buffer; an unfinished line calls it once the buffer reaches
+/// <see cref="MaxLength"/> plus the delimiter's length (so that a delimiter split across reads is tolerated).</para>
+/// <para>Processing stops when the transport is disconnecting or the receiver is paused; <see cref="ResumeProducing"/>
+/// resumes from the buffer. Calling <see cref="DataReceived"/> from inside <see cref="LineReceived"/> only appends to the
+/// buffer, so switching modes never grows the stack. Twisted's "a truthy return value stops parsing" is replaced by
+/// <see cref="PauseProducing"/>; an exception thrown from a callback closes the connection.</para>
+/// </remarks>
+public abstract class LineReceiver : Protocol, IPushProducer
+{
+    private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
+    private ReceiveBuffer _buffer;
+    private byte[] _delimiter = s_crlf;
+    private bool _busyReceiving;
+    private int _scanned;
+
+    /// <summary>The line delimiter; <c>\r\n</c> by default.</summary>
+    public byte[] Delimiter
+    {
+        get => _delimiter;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            ArgumentOutOfRangeException.ThrowIfZero(value.Length, nameof(value));
+            _delimiter = value;
+            _scanned = 0;
+        }
+    }
+
+    /// <summary>The longest line accepted, in bytes (16384 by default, as Twisted's <c>MAX_LENGTH</c>).</summary>
+    public int MaxLength { get; set; } = 16384;
+
+    /// <summary>True in line mode (the default); false in raw mode.</summary>
+    public bool LineMode { get; private set; } = true;
+
+    /// <summary>True while delivery is paused with <see cref="PauseProducing"/>.</summary>
+    public bool Paused { get; private set; }
+
+    /// <summary>The bytes received and not yet delivered.</summary>
+    protected ReadOnlySpan<byte> PendingBytes => _buffer.Span;
+
+    /// <summary>Called with each line, without its delimiter. The span is valid only during the call.</summary>
+    protected abstract void LineReceived(ReadOnlySpan<byte> line);
+
+    /// <summary>Called with data received in raw mode. The default throws, as a raw mode needs an override.</summary>
+    protected virtual void RawDataReceived(ReadOnlySpan<byte> data) =>
+        throw new NotSupportedException($"{GetType().Name} switched to raw mode without overriding RawDataReceived.");
+
+    /// <summary>Called when a line is too long; the default closes the connection.</summary>
+    /// <param name="line">The offending bytes (for a complete line: the line, the delimiter and the rest of the buffer).</param>
+    protected virtual void LineLengthExceeded(ReadOnlySpan<byte> line) => TransportOrNull?.LoseConnection();
+
+    /// <inheritdoc />
+    public override void DataReceived(ReadOnlySpan<byte> data)
+    {
+        if (_busyReceiving)
+        {
+            _buffer.Append(data, mayCompact: false);
+            return;
+        }
+        _busyReceiving = true;
+        try
+        {
+            _buffer.Append(data, mayCompact: true);
+            while (_buffer.Length > 0 && !Paused)
+            {
+                if (LineMode)
+                {
+                    var pending = _buffer.Span;
+                    // Resume the search where the previous read left it, so a long line arriving in many reads stays linear.
+                    var from = Math.Min(_scanned, pending.Length);
+                    var index = pending[from..].IndexOf(_delimiter);
+                    if (index < 0)
+                    {
+                        _scanned = Math.Max(0, pending.Length - _delimiter.Length + 1);
+                        if (pending.Length >= MaxLength + _delimiter.Length)
+                        {
+                            var line = _buffer.Span;
+                            _buffer.Clear();
+                            _scanned = 0;
+                            LineLengthExceeded(line);
+                        }
+                        return;
+                    }
+                    index += from;
+                    _scanned = 0;
+                    if (index > MaxLength)
+                    {
+                        var exceeded = _buffer.Span;
+                        _buffer.Clear();
+                        LineLengthExceeded(exceeded);
+                        return;
+                    }
+                    var complete = pending[..index];
+                    _buffer.Consume(index + _delimiter.Length);
+                    _scanned = 0;
+                    LineReceived(complete);
+                    if (TransportOrNull is { Disconnecting: true })
+                    {
+                        return;
+                    }
+                }
+                else
+                {
+                    var raw = _buffer.Span;
+                    _buffer.Clear();
+                    _scanned = 0;
+                    RawDataReceived(raw);
+                }
+            }
+        }
+        finally
+        {
+            _busyReceiving = false;
+        }
+    }
+
+    /// <summary>Switches to line mode; <paramref name="extra"/> is parsed as lines (appended when called from a callback).</summary>
+    public void SetLineMode(ReadOnlySpan<byte> extra = default)
+    {
+        LineMode = true;
+        _scanned = 0;
+        if (!extra.IsEmpty)
+        {
+            DataReceived(extra);
+        }
+    }
+
+    /// <summary>Switches to raw mode: the rest of the buffer and further data go to <see cref="RawDataReceived"/>.</summary>
+    public void SetRawMode()
+    {
+        LineMode = false;
+        _scanned = 0;
+    }
+
+    /// <summary>Returns and clears the bytes not yet delivered.</summary>
+    public byte[] ClearLineBuffer()
+    {
+        _scanned = 0;
+        return _buffer.TakeAll();
+    }
+
+    /// <summary>Writes <paramref name="line"/> followed by the delimiter, in one write.</summary>
+    public void SendLine(ReadOnlySpan<byte> line)
+    {
+        var length = line.Length + _delimiter.Length;
+        if (length <= 512)
+        {
+            Span<byte> joined = stackalloc byte[length];
+            line.CopyTo(joined);
+            _delimiter.CopyTo(joined[line.Length..]);
+            Transport.Write(joined);
+        }
+        else
+        {
+            var joined = new byte[length];
+            line.CopyTo(joined);
+            _delimiter.CopyTo(joined.AsSpan(line.Length));
+            Transport.Write(joined);
+        }
+    }
+
+    /// <summary>Stops delivering lines and pauses the transport.</summary>
+    public virtual void PauseProducing()
+    {
+        Paused = true;
+        TransportOrNull?.PauseProducing();
+    }
+
+    /// <summary>Resumes the transport and delivers what is buffered.</summary>
+    public virtual void ResumeProducing()
+    {
+        Paused = false;
+        TransportOrNull?.ResumeProducing();
+        DataReceived([]);
+    }
+
+    /// <summary>Stops delivering and stops the transport.</summary>
+    public virtual void StopProducing()
+    {
+        Paused = true;
+        TransportOrNull?.StopProducing();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+
+namespace AsyncCore.Protocols;
+
+/// <summary>
+/// A protocol for netstrings, <c>&lt;length&gt;:&lt;data&gt;,</c> (Twisted's <c>basic.NetstringReceiver</c>). A malformed
+/// length (leading zero, non-digit, missing colon), a missing comma or a length above <see cref="MaxLength"/> sets
+/// <see cref="BrokenPeer"/> and closes the connection.
+/// </summary>
+public abstract class NetstringReceiver : Protocol
+{
+    private ReceiveBuffer _buffer;
+    private State _state = State.Length;
+    private long _length;
+    private int _digits;
+    private bool _busyReceiving;
+
+    private enum State
+    {
+        Length,
+        Data,
+    }
+
+    /// <summary>The longest string accepted (99999 by default).</summary>
+    public long MaxLength { get; set; } = 99999;
+
+    /// <summary>True once the peer sent something that is not a netstring.</summary>
+    public bool BrokenPeer { get; private set; }
+
+    /// <summary>Called with each complete string. The span is valid only during the call.</summary>
+    protected abstract void StringReceived(ReadOnlySpan<byte> data);
+
+    /// <summary>Writes <paramref name="data"/> as a netstring.</summary>
+    public void SendString(ReadOnlySpan<byte> data)
+    {
+        var prefix = Encoding.ASCII.GetBytes(data.Length.ToString(CultureInfo.InvariantCulture) + ":");
+        var framed = new byte[prefix.Length + data.Length + 1];
+        prefix.CopyTo(framed, 0);
+        data.CopyTo(framed.AsSpan(prefix.Length));
+        framed[^1] = (byte)',';
+        Transport.Write(framed);
+    }
+
+    /// <inheritdoc />
+    public override void DataReceived(ReadOnlySpan<byte> data)
+    {
+        if (BrokenPeer)
+        {
+            return;
+        }
+        if (_busyReceiving)
+        {
+            _buffer.Append(data, mayCompact: false);
+            return;
+        }
+        _busyReceiving = true;
+        try
+        {
+            _buffer.Append(data, mayCompact: true);
+            while (_buffer.Length > 0 && !BrokenPeer)
+            {
+                if (!Step())
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _busyReceiving = false;
+        }
+    }
+
+    // Consumes what it can; returns false when more bytes are needed.
+    private bool Step()
+    {
+        var pending = _buffer.Span;
+        switch (_state)
+        {
+            case State.Length:
+                var b = pending[0];
+                if (b == (byte)':')
+                {
+                    if (_digits == 0)
+                    {
+                        return Broken();
+                    }
+                    _buffer.Consume(1);
+                    _state = State.Data;
+                    return true;
+                }
+                if (b is < (byte)'0' or > (byte)'9' || (_digits == 1 && _length == 0))
+                {
+                    // Not a digit, or a leading zero ("0" alone is the empty string).
+                    return Broken();
+                }
+                _length = (_length * 10) + (b - '0');
+                _digits++;
+                _buffer.Consume(1);
+                return _length <= MaxLength || Broken();
+            default:
+                if (pending.Length < _length + 1)
+                {
+                    return false;
+                }
+                if (pending[(int)_length] != (byte)',')
+                {
+                    return Broken();
+                }
+                var message = pending[..(int)_length];
+                _buffer.Consume((int)_length + 1);
+                _state = State.Length;
+                _length = 0;
+                _digits = 0;
+                StringReceived(message);
+                return true;
+        }
+    }
+
+    private bool Broken()
+    {
+        BrokenPeer = true;
+        _buffer.Clear();
+        TransportOrNull?.LoseConnection();
+        return false;
+    }
+}

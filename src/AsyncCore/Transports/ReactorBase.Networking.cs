@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Sockets;
+using AsyncCore.Protocols;
+using AsyncCore.Transports;
+
+namespace AsyncCore.Reactor;
+
+// The network capabilities of every reactor. They live with the transports (src/AsyncCore/Transports) and only need
+// CallFromThread and the reactor's SynchronizationContext, so the reactor core knows nothing about sockets.
+public abstract partial class ReactorBase : IReactorTcp, IReactorUnix, IReactorUdp, IReactorSsl
+{
+    private NetworkRegistry? _network;
+
+    private NetworkRegistry Network => _network ??= new NetworkRegistry(this);
+
+    /// <inheritdoc />
+    public IListeningPort ListenTcp(int port, Factory factory, int backlog = 50, string interfaceAddress = "") =>
+        ListenStream(port, factory, backlog, interfaceAddress, tls: null);
+
+    /// <inheritdoc />
+    public IConnector ConnectTcp(string host, int port, ClientFactory factory, TimeSpan? timeout = null, EndPoint? bindAddress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentNullException.ThrowIfNull(factory);
+        var connector = new StreamConnector(this, Network, host, port, unix: false, factory, timeout, bindAddress, tls: null);
+        connector.Connect();
+        return connector;
+    }
+
+    /// <inheritdoc />
+    public IListeningPort ListenSsl(int port, Factory factory, TlsServerOptions options, int backlog = 50, string interfaceAddress = "")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ListenStream(port, factory, backlog, interfaceAddress, options);
+    }
+
+    /// <inheritdoc />
+    public IConnector ConnectSsl(string host, int port, ClientFactory factory, TlsClientOptions options, TimeSpan? timeout = null, EndPoint? bindAddress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(options);
+        var connector = new StreamConnector(this, Network, host, port, unix: false, factory, timeout, bindAddress, options);
+        connector.Connect();
+        return connector;
+    }
+
+    /// <inheritdoc />
+    public IListeningPort ListenUnix(string path, Factory factory, int backlog = 50, int mode = 438)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(factory);
+        var endpoint = new UnixDomainSocketEndPoint(path);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(endpoint);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, (UnixFileMode)mode);
+            }
+            socket.Listen(backlog);
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            socket.Dispose();
+            throw new CannotListenException(endpoint, e);
+        }
+        var port = new StreamPort(this, socket, factory, null, Network, path);
+        port.Start();
+        return port;
+    }
+
+    /// <inheritdoc />
+    public IConnector ConnectUnix(string path, ClientFactory factory, TimeSpan? timeout = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(factory);
+        var connector = new StreamConnector(this, Network, path, 0, unix: true, factory, timeout, null, null);
+        connector.Connect();
+        return connector;
+    }
+
+    /// <inheritdoc />
+    public IListeningPort ListenUdp(int port, DatagramProtocol protocol, string interfaceAddress = "", int maxPacketSize = 8192)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        var address = ParseInterface(interfaceAddress);
+        var endpoint = new IPEndPoint(address, port);
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            socket.Bind(endpoint);
+            socket.Blocking = false;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new CannotListenException(endpoint, e);
+        }
+        var udp = new UdpPort(this, socket, protocol, Network, maxPacketSize);
+        udp.Start();
+        return udp;
+    }
+
+    private StreamPort ListenStream(int port, Factory factory, int backlog, string interfaceAddress, TlsServerOptions? tls)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var address = ParseInterface(interfaceAddress);
+        var endpoint = new IPEndPoint(address, port);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                // "::" takes IPv4 too, as on most systems.
+                socket.DualMode = true;
+            }
+            if (!OperatingSystem.IsWindows())
+            {
+                // Twisted sets SO_REUSEADDR on POSIX so a restarted server can bind while old connections sit in TIME_WAIT.
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
+            socket.Bind(endpoint);
+            socket.Listen(backlog);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new CannotListenException(endpoint, e);
+        }
+        var listening = new StreamPort(this, socket, factory, tls, Network, null);
+        listening.Start();
+        return listening;
+    }
+
+    private static IPAddress ParseInterface(string interfaceAddress)
+    {
+        if (string.IsNullOrEmpty(interfaceAddress))
+        {
+            return IPAddress.Any;
+        }
+        return IPAddress.TryParse(interfaceAddress, out var address)
+            ? address
+            : throw new CannotListenException($"'{interfaceAddress}' is not an IP address.");
+    }
+}
