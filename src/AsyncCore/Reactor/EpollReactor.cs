@@ -72,7 +72,7 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         }
         finally
         {
-            FinishRunning();
+            FinishRunning(mayRunAgain: true);
             System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
         }
     }
