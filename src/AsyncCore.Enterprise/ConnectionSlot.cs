@@ -289,21 +289,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
             var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
             await using (reader.ConfigureAwait(false))
             {
-                var schema = cached?.Schema;
-                List<Row> rows;
-                if (async)
-                {
-                    (rows, schema) = await Row.ReadAllAsync(reader, schema, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    rows = Row.ReadAll(reader, ref schema);
-                }
-                if (cached is not null)
-                {
-                    cached.Schema = schema;
-                }
-                return rows;
+                return await ReadRowsAsync(reader, cached, async, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -315,6 +301,26 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         }
     }
 
+    /// <summary>Reads every row of the current result set, reusing (and remembering) a cached command's schema.</summary>
+    private static async ValueTask<List<Row>> ReadRowsAsync(DbDataReader reader, CachedCommand? cached, bool async, CancellationToken cancellationToken)
+    {
+        var schema = cached?.Schema;
+        List<Row> rows;
+        if (async)
+        {
+            (rows, schema) = await Row.ReadAllAsync(reader, schema, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            rows = Row.ReadAll(reader, ref schema);
+        }
+        if (cached is not null)
+        {
+            cached.Schema = schema;
+        }
+        return rows;
+    }
+
     public async ValueTask<(List<Row> Rows, int Affected)> ExecuteBufferedAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         var command = Command(sql, args, transaction, out var cached);
@@ -323,16 +329,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
             var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
             await using (reader.ConfigureAwait(false))
             {
-                var schema = cached?.Schema;
-                List<Row> rows;
-                if (async)
-                {
-                    (rows, schema) = await Row.ReadAllAsync(reader, schema, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    rows = Row.ReadAll(reader, ref schema);
-                }
+                var rows = await ReadRowsAsync(reader, cached, async, cancellationToken).ConfigureAwait(false);
                 // Drain further result sets so RecordsAffected covers the whole statement.
                 while (async ? await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) : reader.NextResult())
                 {
