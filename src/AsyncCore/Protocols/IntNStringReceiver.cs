@@ -5,9 +5,9 @@ namespace AsyncCore.Protocols;
 /// <summary>
 /// A protocol for strings with a big-endian length prefix of <see cref="PrefixLength"/> bytes (Twisted's
 /// <c>basic.IntNStringReceiver</c>). A prefix above <see cref="MaxLength"/> calls <see cref="LengthLimitExceeded"/> and
-/// delivers nothing. <see cref="PauseProducing"/> stops delivery until <see cref="ResumeProducing"/>.
+/// delivers nothing. <see cref="PausableProtocol.PauseProducing"/> stops delivery until <see cref="PausableProtocol.ResumeProducing"/>.
 /// </summary>
-public abstract class IntNStringReceiver : Protocol, IPushProducer
+public abstract class IntNStringReceiver : PausableProtocol
 {
     private ReceiveBuffer _buffer;
     private bool _busyReceiving;
@@ -28,8 +28,6 @@ public abstract class IntNStringReceiver : Protocol, IPushProducer
     /// <summary>The longest string accepted (99999 by default, as Twisted's <c>MAX_LENGTH</c>).</summary>
     public long MaxLength { get; set; } = 99999;
 
-    /// <summary>True while delivery is paused.</summary>
-    public bool Paused { get; private set; }
 
     /// <summary>Called with each complete string. The span is valid only during the call.</summary>
     protected abstract void StringReceived(ReadOnlySpan<byte> data);
@@ -101,28 +99,6 @@ public abstract class IntNStringReceiver : Protocol, IPushProducer
         }
         data.CopyTo(framed.AsSpan(PrefixLength));
         Transport.Write(framed);
-    }
-
-    /// <summary>Stops delivering strings and pauses the transport.</summary>
-    public virtual void PauseProducing()
-    {
-        Paused = true;
-        TransportOrNull?.PauseProducing();
-    }
-
-    /// <summary>Resumes the transport and delivers what is buffered.</summary>
-    public virtual void ResumeProducing()
-    {
-        Paused = false;
-        TransportOrNull?.ResumeProducing();
-        DataReceived([]);
-    }
-
-    /// <summary>Stops delivering and stops the transport.</summary>
-    public virtual void StopProducing()
-    {
-        Paused = true;
-        TransportOrNull?.StopProducing();
     }
 }
 

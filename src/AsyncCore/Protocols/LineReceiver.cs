@@ -8,12 +8,12 @@ namespace AsyncCore.Protocols;
 /// part of the line. A complete line longer than <see cref="MaxLength"/> calls <see cref="LineLengthExceeded"/> with the
 /// line, the delimiter and the rest of the buffer; an unfinished line calls it once the buffer reaches
 /// <see cref="MaxLength"/> plus the delimiter's length (so that a delimiter split across reads is tolerated).</para>
-/// <para>Processing stops when the transport is disconnecting or the receiver is paused; <see cref="ResumeProducing"/>
+/// <para>Processing stops when the transport is disconnecting or the receiver is paused; <see cref="PausableProtocol.ResumeProducing"/>
 /// resumes from the buffer. Calling <see cref="DataReceived"/> from inside <see cref="LineReceived"/> only appends to the
 /// buffer, so switching modes never grows the stack. Twisted's "a truthy return value stops parsing" is replaced by
-/// <see cref="PauseProducing"/>; an exception thrown from a callback closes the connection.</para>
+/// <see cref="PausableProtocol.PauseProducing"/>; an exception thrown from a callback closes the connection.</para>
 /// </remarks>
-public abstract class LineReceiver : Protocol, IPushProducer
+public abstract class LineReceiver : PausableProtocol
 {
     private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
     private ReceiveBuffer _buffer;
@@ -40,8 +40,6 @@ public abstract class LineReceiver : Protocol, IPushProducer
     /// <summary>True in line mode (the default); false in raw mode.</summary>
     public bool LineMode { get; private set; } = true;
 
-    /// <summary>True while delivery is paused with <see cref="PauseProducing"/>.</summary>
-    public bool Paused { get; private set; }
 
     /// <summary>The bytes received and not yet delivered.</summary>
     protected ReadOnlySpan<byte> PendingBytes => _buffer.Span;
@@ -165,27 +163,5 @@ public abstract class LineReceiver : Protocol, IPushProducer
             _delimiter.CopyTo(joined.AsSpan(line.Length));
             Transport.Write(joined);
         }
-    }
-
-    /// <summary>Stops delivering lines and pauses the transport.</summary>
-    public virtual void PauseProducing()
-    {
-        Paused = true;
-        TransportOrNull?.PauseProducing();
-    }
-
-    /// <summary>Resumes the transport and delivers what is buffered.</summary>
-    public virtual void ResumeProducing()
-    {
-        Paused = false;
-        TransportOrNull?.ResumeProducing();
-        DataReceived([]);
-    }
-
-    /// <summary>Stops delivering and stops the transport.</summary>
-    public virtual void StopProducing()
-    {
-        Paused = true;
-        TransportOrNull?.StopProducing();
     }
 }
