@@ -9,8 +9,6 @@ namespace AsyncCore.Protocols;
 /// </summary>
 public abstract class IntNStringReceiver : PausableProtocol
 {
-    private ReceiveBuffer _buffer;
-    private bool _busyReceiving;
 
     /// <summary>Creates a receiver with a prefix of <paramref name="prefixLength"/> bytes (1, 2 or 4).</summary>
     protected IntNStringReceiver(int prefixLength)
@@ -36,43 +34,29 @@ public abstract class IntNStringReceiver : PausableProtocol
     protected virtual void LengthLimitExceeded(long length) => TransportOrNull?.LoseConnection();
 
     /// <inheritdoc />
-    public override void DataReceived(ReadOnlySpan<byte> data)
+    private protected override void ParseBuffer()
     {
-        if (_busyReceiving)
+        while (_buffer.Length >= PrefixLength && !Paused)
         {
-            _buffer.Append(data, mayCompact: false);
-            return;
-        }
-        _busyReceiving = true;
-        try
-        {
-            _buffer.Append(data, mayCompact: true);
-            while (_buffer.Length >= PrefixLength && !Paused)
+            var pending = _buffer.Span;
+            long length = PrefixLength switch
             {
-                var pending = _buffer.Span;
-                long length = PrefixLength switch
-                {
-                    1 => pending[0],
-                    2 => BinaryPrimitives.ReadUInt16BigEndian(pending),
-                    _ => BinaryPrimitives.ReadUInt32BigEndian(pending),
-                };
-                if (length > MaxLength)
-                {
-                    LengthLimitExceeded(length);
-                    return;
-                }
-                if (pending.Length - PrefixLength < length)
-                {
-                    return;
-                }
-                var message = pending.Slice(PrefixLength, (int)length);
-                _buffer.Consume(PrefixLength + (int)length);
-                StringReceived(message);
+                1 => pending[0],
+                2 => BinaryPrimitives.ReadUInt16BigEndian(pending),
+                _ => BinaryPrimitives.ReadUInt32BigEndian(pending),
+            };
+            if (length > MaxLength)
+            {
+                LengthLimitExceeded(length);
+                return;
             }
-        }
-        finally
-        {
-            _busyReceiving = false;
+            if (pending.Length - PrefixLength < length)
+            {
+                return;
+            }
+            var message = pending.Slice(PrefixLength, (int)length);
+            _buffer.Consume(PrefixLength + (int)length);
+            StringReceived(message);
         }
     }
 

@@ -5,12 +5,10 @@ namespace AsyncCore.Protocols;
 /// <see cref="MaxLength"/> call <see cref="LineLengthExceeded"/> with the line; an unfinished line is checked against
 /// <see cref="MaxLength"/> after each read.
 /// </summary>
-public abstract class LineOnlyReceiver : Protocol
+public abstract class LineOnlyReceiver : BufferedProtocol
 {
     private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
-    private ReceiveBuffer _buffer;
     private byte[] _delimiter = s_crlf;
-    private bool _busyReceiving;
 
     /// <summary>The line delimiter; <c>\r\n</c> by default.</summary>
     public byte[] Delimiter
@@ -34,49 +32,34 @@ public abstract class LineOnlyReceiver : Protocol
     protected virtual void LineLengthExceeded(ReadOnlySpan<byte> line) => TransportOrNull?.LoseConnection();
 
     /// <inheritdoc />
-    public override void DataReceived(ReadOnlySpan<byte> data)
+    private protected override void ParseBuffer()
     {
-        if (_busyReceiving)
+        while (true)
         {
-            // Called from inside LineReceived: queue the data; the outer loop will parse it.
-            _buffer.Append(data, mayCompact: false);
-            return;
-        }
-        _busyReceiving = true;
-        try
-        {
-            _buffer.Append(data, mayCompact: true);
-            while (true)
+            var pending = _buffer.Span;
+            var index = pending.IndexOf(_delimiter);
+            if (index < 0)
             {
-                var pending = _buffer.Span;
-                var index = pending.IndexOf(_delimiter);
-                if (index < 0)
-                {
-                    break;
-                }
-                if (TransportOrNull is { Disconnecting: true })
-                {
-                    return;
-                }
-                var line = pending[..index];
-                _buffer.Consume(index + _delimiter.Length);
-                if (line.Length > MaxLength)
-                {
-                    LineLengthExceeded(line);
-                    return;
-                }
-                LineReceived(line);
+                break;
             }
-            if (_buffer.Length > MaxLength)
+            if (TransportOrNull is { Disconnecting: true })
             {
-                var rest = _buffer.Span;
-                _buffer.Clear();
-                LineLengthExceeded(rest);
+                return;
             }
+            var line = pending[..index];
+            _buffer.Consume(index + _delimiter.Length);
+            if (line.Length > MaxLength)
+            {
+                LineLengthExceeded(line);
+                return;
+            }
+            LineReceived(line);
         }
-        finally
+        if (_buffer.Length > MaxLength)
         {
-            _busyReceiving = false;
+            var rest = _buffer.Span;
+            _buffer.Clear();
+            LineLengthExceeded(rest);
         }
     }
 

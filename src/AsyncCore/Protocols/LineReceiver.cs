@@ -9,16 +9,14 @@ namespace AsyncCore.Protocols;
 /// line, the delimiter and the rest of the buffer; an unfinished line calls it once the buffer reaches
 /// <see cref="MaxLength"/> plus the delimiter's length (so that a delimiter split across reads is tolerated).</para>
 /// <para>Processing stops when the transport is disconnecting or the receiver is paused; <see cref="PausableProtocol.ResumeProducing"/>
-/// resumes from the buffer. Calling <see cref="DataReceived"/> from inside <see cref="LineReceived"/> only appends to the
+/// resumes from the buffer. Calling <see cref="BufferedProtocol.DataReceived"/> from inside <see cref="LineReceived"/> only appends to the
 /// buffer, so switching modes never grows the stack. Twisted's "a truthy return value stops parsing" is replaced by
 /// <see cref="PausableProtocol.PauseProducing"/>; an exception thrown from a callback closes the connection.</para>
 /// </remarks>
 public abstract class LineReceiver : PausableProtocol
 {
     private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
-    private ReceiveBuffer _buffer;
     private byte[] _delimiter = s_crlf;
-    private bool _busyReceiving;
     private int _scanned;
 
     /// <summary>The line delimiter; <c>\r\n</c> by default.</summary>
@@ -56,67 +54,53 @@ public abstract class LineReceiver : PausableProtocol
     protected virtual void LineLengthExceeded(ReadOnlySpan<byte> line) => TransportOrNull?.LoseConnection();
 
     /// <inheritdoc />
-    public override void DataReceived(ReadOnlySpan<byte> data)
+    private protected override void ParseBuffer()
     {
-        if (_busyReceiving)
+        while (_buffer.Length > 0 && !Paused)
         {
-            _buffer.Append(data, mayCompact: false);
-            return;
-        }
-        _busyReceiving = true;
-        try
-        {
-            _buffer.Append(data, mayCompact: true);
-            while (_buffer.Length > 0 && !Paused)
+            if (LineMode)
             {
-                if (LineMode)
+                var pending = _buffer.Span;
+                // Resume the search where the previous read left it, so a long line arriving in many reads stays linear.
+                var from = Math.Min(_scanned, pending.Length);
+                var index = pending[from..].IndexOf(_delimiter);
+                if (index < 0)
                 {
-                    var pending = _buffer.Span;
-                    // Resume the search where the previous read left it, so a long line arriving in many reads stays linear.
-                    var from = Math.Min(_scanned, pending.Length);
-                    var index = pending[from..].IndexOf(_delimiter);
-                    if (index < 0)
+                    _scanned = Math.Max(0, pending.Length - _delimiter.Length + 1);
+                    if (pending.Length >= MaxLength + _delimiter.Length)
                     {
-                        _scanned = Math.Max(0, pending.Length - _delimiter.Length + 1);
-                        if (pending.Length >= MaxLength + _delimiter.Length)
-                        {
-                            var line = _buffer.Span;
-                            _buffer.Clear();
-                            _scanned = 0;
-                            LineLengthExceeded(line);
-                        }
-                        return;
-                    }
-                    index += from;
-                    _scanned = 0;
-                    if (index > MaxLength)
-                    {
-                        var exceeded = _buffer.Span;
+                        var line = _buffer.Span;
                         _buffer.Clear();
-                        LineLengthExceeded(exceeded);
-                        return;
+                        _scanned = 0;
+                        LineLengthExceeded(line);
                     }
-                    var complete = pending[..index];
-                    _buffer.Consume(index + _delimiter.Length);
-                    _scanned = 0;
-                    LineReceived(complete);
-                    if (TransportOrNull is { Disconnecting: true })
-                    {
-                        return;
-                    }
+                    return;
                 }
-                else
+                index += from;
+                _scanned = 0;
+                if (index > MaxLength)
                 {
-                    var raw = _buffer.Span;
+                    var exceeded = _buffer.Span;
                     _buffer.Clear();
-                    _scanned = 0;
-                    RawDataReceived(raw);
+                    LineLengthExceeded(exceeded);
+                    return;
+                }
+                var complete = pending[..index];
+                _buffer.Consume(index + _delimiter.Length);
+                _scanned = 0;
+                LineReceived(complete);
+                if (TransportOrNull is { Disconnecting: true })
+                {
+                    return;
                 }
             }
-        }
-        finally
-        {
-            _busyReceiving = false;
+            else
+            {
+                var raw = _buffer.Span;
+                _buffer.Clear();
+                _scanned = 0;
+                RawDataReceived(raw);
+            }
         }
     }
 

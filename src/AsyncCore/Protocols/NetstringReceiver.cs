@@ -8,13 +8,11 @@ namespace AsyncCore.Protocols;
 /// length (leading zero, non-digit, missing colon), a missing comma or a length above <see cref="MaxLength"/> sets
 /// <see cref="BrokenPeer"/> and closes the connection.
 /// </summary>
-public abstract class NetstringReceiver : Protocol
+public abstract class NetstringReceiver : BufferedProtocol
 {
-    private ReceiveBuffer _buffer;
     private State _state = State.Length;
     private long _length;
     private int _digits;
-    private bool _busyReceiving;
 
     private enum State
     {
@@ -49,26 +47,18 @@ public abstract class NetstringReceiver : Protocol
         {
             return;
         }
-        if (_busyReceiving)
+        base.DataReceived(data);
+    }
+
+    /// <inheritdoc />
+    private protected override void ParseBuffer()
+    {
+        while (_buffer.Length > 0 && !BrokenPeer)
         {
-            _buffer.Append(data, mayCompact: false);
-            return;
-        }
-        _busyReceiving = true;
-        try
-        {
-            _buffer.Append(data, mayCompact: true);
-            while (_buffer.Length > 0 && !BrokenPeer)
+            if (!Step())
             {
-                if (!Step())
-                {
-                    return;
-                }
+                return;
             }
-        }
-        finally
-        {
-            _busyReceiving = false;
         }
     }
 

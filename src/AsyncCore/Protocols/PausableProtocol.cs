@@ -5,7 +5,7 @@ namespace AsyncCore.Protocols;
 /// arrives and delivers nothing, and resuming delivers what was buffered (Twisted's <c>_PauseableMixin</c>, shared by
 /// <see cref="LineReceiver"/> and <see cref="IntNStringReceiver"/>).
 /// </summary>
-public abstract class PausableProtocol : Protocol, IPushProducer
+public abstract class PausableProtocol : BufferedProtocol, IPushProducer
 {
     /// <summary>True while delivery is paused.</summary>
     public bool Paused { get; private protected set; }
