@@ -82,7 +82,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
         {
             if (!HasResult)
             {
-                throw new InvalidOperationException("The Deferred has no result yet: " + this);
+                ThrowNoResult();
             }
             var current = Chain.Current;
             if (current is Failure failure)
@@ -93,6 +93,9 @@ public class Deferred<T> : Deferred, IResultSource<T>
             return Read<T>(current);
         }
     }
+
+    [DoesNotReturn]
+    private void ThrowNoResult() => throw new InvalidOperationException("The Deferred has no result yet: " + this);
 
     /// <summary>Gets the value when the chain has settled on a success.</summary>
     public bool TryGetResult([MaybeNullWhen(false)] out T value)
