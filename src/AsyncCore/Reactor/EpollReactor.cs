@@ -30,7 +30,7 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     // A peer streaming data sends its next segment within microseconds; a reactor asleep in epoll_wait by then must be
     // woken by the sender (a cross-CPU wake-up the sending thread pays for, expensive in a VM), and a reactor that goes
     // back to sleep after every 64 KiB makes the sender pay it thousands of times per GiB. Polling 50 µs removed most
-    // of those sleeps (bench/README-net.md: 1 GiB bulk 0.7x -> ~0.9-1.0x raw inline); an idle reactor polls once, 50 µs.
+    // of those sleeps (bench/README-net.md: 1 GiB bulk 0.7x -> 0.85-1.1x raw inline); an idle reactor polls once, 50 µs.
     private static readonly long s_pollBeforeSleepTicks = 50 * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
     private bool _disposed;
 
