@@ -46,7 +46,7 @@ public abstract partial class Deferred
         Chain = this;
         if (Debug)
         {
-            _debugInfo = new DebugInfo { Creator = new StackTrace(2, fNeedFileInfo: true) };
+            _debugInfo = new DebugInfo { Creator = CaptureCallerStack() };
         }
     }
 
@@ -200,7 +200,7 @@ public abstract partial class Deferred
         }
         if (Debug)
         {
-            (_debugInfo ??= new DebugInfo()).Invoker = new StackTrace(2, fNeedFileInfo: true);
+            (_debugInfo ??= new DebugInfo()).Invoker = CaptureCallerStack();
         }
         _called = true;
         Current = result;
@@ -213,6 +213,25 @@ public abstract partial class Deferred
     {
         _called = true;
         Current = result;
+    }
+
+    /// <summary>
+    /// The stack of the code calling into Deferred: the frames of Deferred types themselves are dropped. A fixed number
+    /// of frames to skip would be wrong, because how many constructor and firing frames there are depends on what the
+    /// JIT inlined.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "Debug mode only. Where trimming removed a frame's metadata, GetMethod returns null and the stack is kept from that frame on.")]
+    private static StackTrace CaptureCallerStack()
+    {
+        var frames = new StackTrace(1, fNeedFileInfo: true).GetFrames();
+        var first = 0;
+        while (first < frames.Length - 1 && frames[first].GetMethod()?.DeclaringType is { } type && typeof(Deferred).IsAssignableFrom(type))
+        {
+            first++;
+        }
+        return new StackTrace(frames[first..]);
     }
 
     private AlreadyCalledException CreateAlreadyCalled()
