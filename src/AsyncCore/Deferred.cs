@@ -216,18 +216,18 @@ public abstract partial class Deferred
     }
 
     /// <summary>
-    /// The stack of the code calling into Deferred: the frames of Deferred types themselves are dropped. A fixed number
+    /// The stack of the code calling into Deferred or Failure: the frames of those types themselves are dropped. A fixed number
     /// of frames to skip would be wrong, because how many constructor and firing frames there are depends on what the
     /// JIT inlined.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
         Justification = "Debug mode only. Where trimming removed a frame's metadata, GetMethod returns null and the stack is kept from that frame on.")]
-    private static StackTrace CaptureCallerStack()
+    internal static StackTrace CaptureCallerStack()
     {
         var frames = new StackTrace(1, fNeedFileInfo: true).GetFrames();
         var first = 0;
-        while (first < frames.Length - 1 && frames[first].GetMethod()?.DeclaringType is { } type && typeof(Deferred).IsAssignableFrom(type))
+        while (first < frames.Length - 1 && frames[first].GetMethod()?.DeclaringType is { } type && (typeof(Deferred).IsAssignableFrom(type) || type == typeof(Failure)))
         {
             first++;
         }

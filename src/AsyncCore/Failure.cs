@@ -26,7 +26,7 @@ public sealed class Failure
         _dispatch = ExceptionDispatchInfo.Capture(exception);
         if (Deferred.Debug)
         {
-            CreationStack = new StackTrace(1, fNeedFileInfo: true);
+            CreationStack = Deferred.CaptureCallerStack();
         }
     }
 
