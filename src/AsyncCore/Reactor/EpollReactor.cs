@@ -63,26 +63,7 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     public override void Run()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var previous = System.Threading.SynchronizationContext.Current;
-        System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
-        try
-        {
-            StartRunning();
-            while (Started)
-            {
-                RunUntilCurrent();
-                if (!Started)
-                {
-                    break;
-                }
-                Poll();
-            }
-        }
-        finally
-        {
-            FinishRunning(mayRunAgain: true);
-            System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        RunLoop(SynchronizationContext, static reactor => ((EpollReactor)reactor).Poll());
     }
 
     private protected override void WakeUp()

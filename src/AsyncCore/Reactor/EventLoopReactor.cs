@@ -37,26 +37,7 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
     /// <exception cref="ReactorNotRestartableException">The reactor was stopped before.</exception>
     public override void Run()
     {
-        var previous = System.Threading.SynchronizationContext.Current;
-        System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
-        try
-        {
-            StartRunning();
-            while (Started)
-            {
-                RunUntilCurrent();
-                if (!Started)
-                {
-                    break;
-                }
-                Wait(null);
-            }
-        }
-        finally
-        {
-            FinishRunning(mayRunAgain: true);
-            System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        RunLoop(SynchronizationContext, static reactor => ((EventLoopReactor)reactor).Wait(null));
     }
 
     /// <summary>

@@ -373,6 +373,35 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         FireSystemEvent(SystemEvents.Startup);
     }
 
+    /// <summary>
+    /// The loop every thread-owning reactor runs: with <paramref name="context"/> installed on the calling thread, a pass
+    /// of thread calls and due timers, then <paramref name="waitForWork"/> (sleep until I/O, a timer or a thread call),
+    /// until the reactor stops or crashes.
+    /// </summary>
+    private protected void RunLoop(SynchronizationContext context, Action<ReactorBase> waitForWork)
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            StartRunning();
+            while (Started)
+            {
+                RunUntilCurrent();
+                if (!Started)
+                {
+                    break;
+                }
+                waitForWork(this);
+            }
+        }
+        finally
+        {
+            FinishRunning(mayRunAgain: true);
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
     private void ReallyStartRunning()
     {
         _running = true;
