@@ -168,7 +168,7 @@ public sealed class ConnectionPool
     {
         _closed = true;
         // Every call that finished fires before the pool reports closed (its hand-over may still be queued).
-        FireFinished();
+        FireUpTo(int.MaxValue);
         foreach (var item in neverRan)
         {
             item.SetError(new ConnectionPoolClosedException($"The connection pool {Name} was closed before the call could run."));
@@ -292,12 +292,21 @@ public sealed class ConnectionPool
         }
     }
 
-    /// <summary>Reactor thread: fires every finished call's Deferred.</summary>
+    /// <summary>
+    /// Reactor thread: fires the finished calls that were queued when this pass began. Calls finishing meanwhile wait for
+    /// the next pass (their <see cref="Deliver"/> scheduled it): with the callbacks issuing new calls that finish as fast,
+    /// draining until the queue is empty could hold the reactor thread for as long as the load lasts.
+    /// </summary>
     private void FireFinished()
     {
         Volatile.Write(ref _fireScheduled, 0);
         Interlocked.MemoryBarrier();
-        while (_finished.TryDequeue(out var item))
+        FireUpTo(_finished.Count);
+    }
+
+    private void FireUpTo(int count)
+    {
+        for (var i = 0; i < count && _finished.TryDequeue(out var item); i++)
         {
             try
             {
