@@ -283,10 +283,22 @@ public sealed class ConnectionPool
     /// </summary>
     internal void Deliver(WorkItem item)
     {
-        _finished.Enqueue(item);
-        // The enqueue above happens before this exchange (both full fences), and FireFinished clears the flag before it
-        // drains: either the scheduled pass sees the item, or this call schedules a new pass.
-        if (Interlocked.Exchange(ref _fireScheduled, 1) == 0)
+        Hold(item);
+        Flush();
+    }
+
+    /// <summary>
+    /// Queues a finished call for the reactor thread without waking it: the next <see cref="Flush"/> (by this thread or
+    /// another) or an already scheduled pass fires it. The caller must flush before it waits for anything.
+    /// </summary>
+    internal void Hold(WorkItem item) => _finished.Enqueue(item);
+
+    /// <summary>Makes sure a reactor pass will fire every call queued so far.</summary>
+    internal void Flush()
+    {
+        // The enqueue in Hold happens before this exchange (both full fences), and FireFinished clears the flag before
+        // it counts the queue: either the scheduled pass counts the call, or this call schedules a new pass.
+        if (Volatile.Read(ref _fireScheduled) == 0 && Interlocked.Exchange(ref _fireScheduled, 1) == 0)
         {
             _threads.CallFromThread(_fireFinished);
         }
@@ -294,7 +306,7 @@ public sealed class ConnectionPool
 
     /// <summary>
     /// Reactor thread: fires the finished calls that were queued when this pass began. Calls finishing meanwhile wait for
-    /// the next pass (their <see cref="Deliver"/> scheduled it): with the callbacks issuing new calls that finish as fast,
+    /// the next pass (their <see cref="Flush"/> scheduled it): with the callbacks issuing new calls that finish as fast,
     /// draining until the queue is empty could hold the reactor thread for as long as the load lasts.
     /// </summary>
     private void FireFinished()

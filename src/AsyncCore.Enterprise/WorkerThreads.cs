@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace AsyncCore.Enterprise;
 
@@ -7,13 +8,31 @@ namespace AsyncCore.Enterprise;
 /// Threads are started up to <see cref="ConnectionPoolOptions.Max"/> as calls arrive; calls beyond wait in the queue.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A worker takes queued calls back to back and sleeps only when the queue is empty; a call submitted then wakes one
 /// sleeping worker (its own event, so exactly one thread wakes). A busy pool so costs no signal per call. A worker spins
 /// briefly (the event's default) before it blocks: measured on 2 cores, blocking at once costs far more in wake-ups
 /// than the spin costs in stolen time.
+/// </para>
+/// <para>
+/// Hand-backs are coalesced under load: while more calls are queued than the workers can start at once, a worker that
+/// finished a fast call (under <see cref="FastCall"/>) queues its result for the reactor without waking it, and wakes it
+/// once its held results are as many as the calls still pending (so the reactor refills the queue before it runs dry),
+/// once the oldest has waited <see cref="MaxHold"/>, and always before it sleeps. Each wake of the reactor thread costs
+/// a thread switch on a core that a worker needs; one wake per batch instead of one per call is what keeps two workers
+/// and the reactor on two cores close to two threads doing the queries alone. A lone call, or any slow one, is handed
+/// back at once. The price: a held result also waits for the next query its worker runs (interactions flush first), so
+/// a slow query right behind fast ones delays their results by its own duration.
+/// </para>
 /// </remarks>
 internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
 {
+    /// <summary>A call that ran for less than this may have its result held back briefly (see the remarks).</summary>
+    internal static readonly long FastCall = Stopwatch.Frequency / 5_000; // 200 µs
+
+    /// <summary>The longest a finished call's result is held back before the reactor is woken for it.</summary>
+    internal static readonly long MaxHold = Stopwatch.Frequency / 1_000; // 1 ms
+
     private readonly ConcurrentQueue<WorkItem?> _queue = new();
     private readonly Lock _gate = new();
     // Workers asleep waiting for a call, most recent on top (its cache is warmest). Guarded by _gate.
@@ -121,14 +140,23 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         thread.Start();
     }
 
-    /// <summary>The next call (null: stop), sleeping on <paramref name="wake"/> while the queue is empty.</summary>
-    private WorkItem? Take(ManualResetEventSlim wake)
+    /// <summary>
+    /// The next call (null: stop), sleeping on <paramref name="wake"/> while the queue is empty. Results still
+    /// <paramref name="held"/> back go to the reactor before this thread can sleep.
+    /// </summary>
+    private WorkItem? Take(ManualResetEventSlim wake, ref int held)
     {
         while (true)
         {
             if (_queue.TryDequeue(out var item))
             {
                 return item;
+            }
+            if (held > 0)
+            {
+                pool.Flush();
+                held = 0;
+                continue;
             }
             lock (_gate)
             {
@@ -149,26 +177,52 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
     {
         var slot = new ConnectionSlot(pool);
         using var wake = new ManualResetEventSlim(false);
+        // Results this worker queued for the reactor without waking it, and when the first of them finished.
+        var held = 0;
+        long heldSince = 0;
         try
         {
             while (true)
             {
-                if (Take(wake) is not { } item)
+                if (Take(wake, ref held) is not { } item)
                 {
                     break;
                 }
+                if (held > 0 && item.Blocking)
+                {
+                    // User code may run for long: what is held goes first.
+                    pool.Flush();
+                    held = 0;
+                }
+                var started = Stopwatch.GetTimestamp();
                 var run = item.ExecuteAsync(slot, async: false);
                 if (!run.IsCompleted)
                 {
                     // Only RunInteractionAsync bodies really await; this thread is theirs until they finish.
                     run.AsTask().GetAwaiter().GetResult();
                 }
-                Interlocked.Decrement(ref _pending);
-                pool.Deliver(item);
+                var finished = Stopwatch.GetTimestamp();
+                var pending = Interlocked.Decrement(ref _pending);
+                pool.Hold(item);
+                if (held++ == 0)
+                {
+                    heldSince = finished;
+                }
+                // Hold on while the queue has more than the workers can start and the calls are fast (see the remarks).
+                var threads = Volatile.Read(ref _threads);
+                if (pending <= threads || held >= pending || finished - started >= FastCall || finished - heldSince >= MaxHold)
+                {
+                    pool.Flush();
+                    held = 0;
+                }
             }
         }
         finally
         {
+            if (held > 0)
+            {
+                pool.Flush();
+            }
             // adbapi closes each connection on the thread that opened it.
             slot.Discard();
             Action<IReadOnlyList<WorkItem>>? closed = null;
