@@ -8,8 +8,8 @@ namespace AsyncCore.Transports;
 
 /// <summary>
 /// An outgoing stream connection, TCP, UNIX or TLS (Twisted's <c>tcp.Connector</c>): resolves, connects with a timeout,
-/// performs the TLS handshake, then builds the protocol. All of it runs on the reactor thread; the waits are awaited through
-/// the reactor's synchronization context.
+/// performs the TLS handshake, then builds the protocol. All of it runs on the reactor thread, the waits awaited through
+/// the reactor's synchronization context, except the TLS handshake itself, which runs on the thread pool.
 /// </summary>
 public sealed class StreamConnector : IConnector
 {
@@ -137,8 +137,14 @@ public sealed class StreamConnector : IConnector
             await socket.ConnectAsync(remote, attempt.Token);
             if (_tls is not null)
             {
-                tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                await tls.AuthenticateAsClientAsync(_tls.ToAuthenticationOptions(_host), attempt.Token);
+                var stream = tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                var options = _tls;
+                var host = _host;
+                var cancellation = attempt.Token;
+                // The handshake starts on the thread pool (see StreamPort.Handshake): building the ClientHello and any
+                // certificate callback must not run on the reactor thread. Awaiting here resumes on the reactor thread,
+                // where the timeout and StopConnecting cancel the attempt as before.
+                await Task.Run(() => stream.AuthenticateAsClientAsync(options.ToAuthenticationOptions(host), cancellation), cancellation);
             }
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException

@@ -10,6 +10,7 @@ namespace AsyncCore.Transports;
 /// <summary>
 /// A listening stream socket: TCP, UNIX or TLS (Twisted's <c>tcp.Port</c> and <c>unix.Port</c>). Accepts on the reactor
 /// thread (each accept awaited through the reactor's synchronization context) and builds one protocol per connection.
+/// A TLS handshake runs on the thread pool; the protocol is built, and then fed, on the reactor thread.
 /// </summary>
 public sealed class StreamPort : IListeningPort, IClosable
 {
@@ -90,9 +91,13 @@ public sealed class StreamPort : IListeningPort, IClosable
     private async Task Handshake(Socket socket)
     {
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var options = _tls!;
         try
         {
-            await tls.AuthenticateAsServerAsync(_tls!.ToAuthenticationOptions());
+            // The handshake starts on the thread pool: SslStream runs its first flight (certificate context, key exchange,
+            // signing, any certificate callback) synchronously on the caller's thread whenever the peer's bytes are already
+            // buffered, which stalled the reactor under load. Awaiting here resumes on the reactor thread.
+            await Task.Run(() => tls.AuthenticateAsServerAsync(options.ToAuthenticationOptions()));
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or SocketException or ObjectDisposedException)
         {
