@@ -18,8 +18,10 @@ var duration = TimeSpan.FromSeconds(seconds);
 // For profiling one runner: only runners whose "database|query|in flight|runner" contains this text run.
 var filter = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_FILTER");
 var cores = Environment.ProcessorCount;
-Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | vs direct |");
-Console.WriteLine($"|---|---|---:|---|---:|---:|");
+// "vs direct": the pool over the direct runner it is compared with (same threads; for async mode, direct async).
+// "vs direct async" (PostgreSQL): every pool row over direct Npgsql async with the same concurrency, the target.
+Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | min-max | vs direct | vs direct async |");
+Console.WriteLine($"|---|---|---:|---|---:|---:|---:|---:|");
 
 using var reactor = new EventLoopReactor();
 using var reactorThread = reactor.RunInBackground();
@@ -122,11 +124,13 @@ async Task Cell(string db, string query, int inFlight, (string Name, string? Ver
         }
     }
     var medians = rates.Select(r => r.Order().ElementAt(r.Count / 2)).ToArray();
+    var directAsync = Array.FindIndex(runners, r => r.Name.StartsWith("direct Npgsql async", StringComparison.Ordinal));
     for (var i = 0; i < runners.Length; i++)
     {
         var versus = Array.FindIndex(runners, r => r.Name == runners[i].Versus);
         var ratio = versus >= 0 ? $"{medians[i] / medians[versus]:0.00}x" : "";
-        Console.WriteLine($"| {db} | {query} | {inFlight} | {runners[i].Name} | {medians[i]:N0} | {ratio} |");
+        var ratioAsync = directAsync >= 0 && runners[i].Name.StartsWith("pool", StringComparison.Ordinal) ? $"{medians[i] / medians[directAsync]:0.00}x" : "";
+        Console.WriteLine($"| {db} | {query} | {inFlight} | {runners[i].Name} | {medians[i]:N0} | {rates[i].Min():N0}-{rates[i].Max():N0} | {ratio} | {ratioAsync} |");
     }
 }
 
