@@ -7,6 +7,10 @@ namespace AsyncCore.Transports;
 /// <summary>How a TLS server authenticates itself and its clients (Twisted's <c>CertificateOptions</c> for servers).</summary>
 public sealed class TlsServerOptions
 {
+    // The certificate and chain never change, so the context (its chain building) is made once and shared by every
+    // connection, as SslStreamCertificateContext is meant to be used; a race on first use builds it twice, harmlessly.
+    private SslStreamCertificateContext? _certificateContext;
+
     /// <summary>Creates options for <paramref name="certificate"/>, which must carry its private key.</summary>
     /// <param name="certificate">The server certificate with its private key.</param>
     /// <param name="chain">Intermediate certificates sent with it (Twisted's <c>extraCertChain</c>), or null.</param>
@@ -78,7 +82,7 @@ public sealed class TlsServerOptions
     {
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(Certificate, Chain, offline: true),
+            ServerCertificateContext = _certificateContext ??= SslStreamCertificateContext.Create(Certificate, Chain, offline: true),
             EnabledSslProtocols = EnabledProtocols,
             ClientCertificateRequired = RequireClientCertificate,
             ApplicationProtocols = ApplicationProtocols?.ToList(),
