@@ -35,13 +35,12 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
     private readonly NetworkRegistry _registry;
     private readonly EndPoint? _host;
     private readonly EndPoint? _peer;
+    // The registered producer and the water marks; the sending strategy stays here.
+    private readonly ProducerFlow _flow = new();
     private IProtocol _protocol = null!;
     private byte[]? _readBuffer;
     private ArrayBufferWriter<byte> _writeBuffer = new(4096);
     private ArrayBufferWriter<byte> _sendingBuffer = new(4096);
-    private IProducer? _producer;
-    private bool _streamingProducer;
-    private bool _producerPaused;
     private bool _reading;
     private bool _readPaused;
     private bool _sending;
@@ -63,10 +62,10 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
     }
 
     /// <summary>The buffered bytes above which a streaming producer is paused (64 KiB, as Twisted's <c>bufferSize</c>).</summary>
-    public int HighWaterMark { get; set; } = 64 * 1024;
+    public int HighWaterMark { get => _flow.HighWaterMark; set => _flow.HighWaterMark = value; }
 
     /// <summary>The buffered bytes at or below which a paused producer is resumed (0: once everything is sent).</summary>
-    public int LowWaterMark { get; set; }
+    public int LowWaterMark { get => _flow.LowWaterMark; set => _flow.LowWaterMark = value; }
 
     /// <summary>The bytes written and not yet handed to the socket (or in flight).</summary>
     public long BufferedBytes => _writeBuffer.WrittenCount + (_sending ? _sendingBuffer.WrittenCount : 0);
@@ -199,27 +198,7 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
     private void ReadEnded()
     {
         _readClosed = true;
-        if (_protocol is IHalfCloseableProtocol halfCloseable && !_writeShutDown)
-        {
-            try
-            {
-                halfCloseable.ReadConnectionLost();
-            }
-            catch (Exception e)
-            {
-                _reactor.Logger.LogError(e, "ReadConnectionLost of {Protocol} failed", _protocol.GetType().Name);
-                CloseNow(new Failure(e));
-            }
-            return;
-        }
-        if (_writeShutDown)
-        {
-            // Both directions are finished: a clean close.
-            CloseNow(new Failure(new ConnectionDoneException()));
-            return;
-        }
-        // The peer closed: send what is buffered, then close cleanly.
-        LoseConnection();
+        HalfClose.ReadEnded(this, _protocol, _writeShutDown, _reactor.Logger);
     }
 
     /// <summary>Stops reading from the peer (the transport as a push producer of incoming data).</summary>
@@ -245,8 +224,7 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
             // Twisted ignores writes after loseConnection or on a closed connection.
             return;
         }
-        data.CopyTo(_writeBuffer.GetSpan(data.Length));
-        _writeBuffer.Advance(data.Length);
+        _writeBuffer.Append(data);
         AfterWrite();
     }
 
@@ -258,21 +236,13 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
         {
             return;
         }
-        foreach (var chunk in data)
-        {
-            chunk.Span.CopyTo(_writeBuffer.GetSpan(chunk.Length));
-            _writeBuffer.Advance(chunk.Length);
-        }
+        _writeBuffer.Append(data);
         AfterWrite();
     }
 
     private void AfterWrite()
     {
-        if (_producer is IPushProducer push && _streamingProducer && !_producerPaused && BufferedBytes > HighWaterMark)
-        {
-            _producerPaused = true;
-            push.PauseProducing();
-        }
+        _flow.PauseIfAbove(BufferedBytes);
         if (!_sending)
         {
             _ = SendLoop();
@@ -329,7 +299,8 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
                 {
                     return;
                 }
-                Drained();
+                // A send finished: resume a push producer paused for backpressure once the buffer is low enough.
+                _flow.ResumeIfBelow(_writeBuffer.WrittenCount);
             }
         }
         finally
@@ -355,31 +326,14 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
         }
     }
 
-    /// <summary>A send finished: resume a paused producer, ask a pull producer for more.</summary>
-    private void Drained()
-    {
-        if (_producer is null)
-        {
-            return;
-        }
-        if (_streamingProducer)
-        {
-            if (_producerPaused && _writeBuffer.WrittenCount <= LowWaterMark)
-            {
-                _producerPaused = false;
-                ((IPushProducer)_producer).ResumeProducing();
-            }
-        }
-    }
-
     /// <summary>Everything is sent: ask the producer for more, or finish a requested close or half-close (Twisted's doWrite).</summary>
     private void BufferEmpty()
     {
-        if (_producer is not null && (!_streamingProducer || _producerPaused))
+        if (_flow.IsWaiting)
         {
             // A pull producer (or a paused push producer) is asked for more; a close waits until it unregisters. The request
             // goes through the reactor queue: asking inline would recurse (write, send completes at once, ask again...).
-            if (!_streamingProducer && (Disconnecting || _writeShutdownRequested))
+            if (_flow.HasPullProducer && (Disconnecting || _writeShutdownRequested))
             {
                 return;
             }
@@ -403,22 +357,11 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
     private void ResumeProducer()
     {
         _resumeScheduled = false;
-        if (_closed || _producer is null || _sending || _writeBuffer.WrittenCount > 0)
+        if (_closed || _sending || _writeBuffer.WrittenCount > 0)
         {
             return;
         }
-        if (_streamingProducer)
-        {
-            if (_producerPaused)
-            {
-                _producerPaused = false;
-                ((IPushProducer)_producer).ResumeProducing();
-            }
-        }
-        else
-        {
-            ((IPullProducer)_producer).ResumeProducing();
-        }
+        _flow.AskForMore();
     }
 
     private async Task ShutdownWrite()
@@ -451,40 +394,12 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
     // ---- Producers -------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public void RegisterProducer(IProducer producer, bool streaming)
-    {
-        ArgumentNullException.ThrowIfNull(producer);
-        if (_producer is not null)
-        {
-            throw new InvalidOperationException($"Cannot register producer {producer}, because {_producer} is already registered.");
-        }
-        if (_closed)
-        {
-            producer.StopProducing();
-            return;
-        }
-        if (streaming ? producer is not IPushProducer : producer is not IPullProducer)
-        {
-            throw new ArgumentException(streaming ? "A streaming producer must implement IPushProducer." : "A pull producer must implement IPullProducer.", nameof(producer));
-        }
-        _producer = producer;
-        _streamingProducer = streaming;
-        _producerPaused = false;
-        if (!streaming)
-        {
-            ((IPullProducer)producer).ResumeProducing();
-        }
-        else if (BufferedBytes > HighWaterMark)
-        {
-            _producerPaused = true;
-            ((IPushProducer)producer).PauseProducing();
-        }
-    }
+    public void RegisterProducer(IProducer producer, bool streaming) => _flow.Register(producer, streaming, BufferedBytes, _closed);
 
     /// <inheritdoc />
     public void UnregisterProducer()
     {
-        _producer = null;
+        _flow.Unregister();
         if (!_sending && !_closed && _writeBuffer.WrittenCount == 0 && (Disconnecting || _writeShutdownRequested))
         {
             BufferEmpty();
@@ -502,7 +417,7 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
         }
         Disconnecting = true;
         _readPaused = true;
-        if (!_sending && _writeBuffer.WrittenCount == 0 && (_producer is null || (_streamingProducer && !_producerPaused)))
+        if (!_sending && _writeBuffer.WrittenCount == 0 && !_flow.IsWaiting)
         {
             // Never re-entrantly: ConnectionLost runs on a later pass, as in Twisted.
             _reactor.CallFromThread(static state => ((TcpTransport)state!).CloseNow(new Failure(new ConnectionDoneException())), this);
@@ -549,16 +464,7 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
         Disconnecting = true;
         CloseSocket(abortive: false);
         _registry.Connections.Remove(this);
-        var producer = _producer;
-        _producer = null;
-        try
-        {
-            producer?.StopProducing();
-        }
-        catch (Exception e)
-        {
-            _reactor.Logger.LogError(e, "StopProducing of {Producer} failed", producer!.GetType().Name);
-        }
+        _flow.Stop(_reactor.Logger);
         try
         {
             _protocol.ConnectionLost(reason);

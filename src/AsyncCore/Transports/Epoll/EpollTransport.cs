@@ -25,14 +25,13 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
     private readonly NetworkRegistry _registry;
     private readonly EndPoint? _host;
     private readonly EndPoint? _peer;
+    // The registered producer and the water marks; the sending strategy stays here.
+    private readonly ProducerFlow _flow = new();
     private IProtocol _protocol = null!;
     private ArrayBufferWriter<byte> _writeBuffer = new(4096);
     private int _sentOffset;
     private int _token = -1;
     private uint _interest;
-    private IProducer? _producer;
-    private bool _streamingProducer;
-    private bool _producerPaused;
     private bool _readPaused;
     private bool _readClosed;
     private bool _writeShutdownRequested;
@@ -50,9 +49,9 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
         _peer = SafeEndPoint(() => socket.RemoteEndPoint);
     }
 
-    public int HighWaterMark { get; set; } = 64 * 1024;
+    public int HighWaterMark { get => _flow.HighWaterMark; set => _flow.HighWaterMark = value; }
 
-    public int LowWaterMark { get; set; }
+    public int LowWaterMark { get => _flow.LowWaterMark; set => _flow.LowWaterMark = value; }
 
     public long BufferedBytes => _writeBuffer.WrittenCount - _sentOffset;
 
@@ -152,25 +151,7 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
     {
         _readClosed = true;
         UpdateInterest();
-        if (_protocol is IHalfCloseableProtocol halfCloseable && !_writeShutDown)
-        {
-            try
-            {
-                halfCloseable.ReadConnectionLost();
-            }
-            catch (Exception e)
-            {
-                _reactor.Logger.LogError(e, "ReadConnectionLost of {Protocol} failed", _protocol.GetType().Name);
-                CloseNow(new Failure(e));
-            }
-            return;
-        }
-        if (_writeShutDown)
-        {
-            CloseNow(new Failure(new ConnectionDoneException()));
-            return;
-        }
-        LoseConnection();
+        HalfClose.ReadEnded(this, _protocol, _writeShutDown, _reactor.Logger);
     }
 
     private void UpdateInterest()
@@ -210,8 +191,7 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
         {
             return;
         }
-        data.CopyTo(_writeBuffer.GetSpan(data.Length));
-        _writeBuffer.Advance(data.Length);
+        _writeBuffer.Append(data);
         AfterWrite();
     }
 
@@ -222,21 +202,13 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
         {
             return;
         }
-        foreach (var chunk in data)
-        {
-            chunk.Span.CopyTo(_writeBuffer.GetSpan(chunk.Length));
-            _writeBuffer.Advance(chunk.Length);
-        }
+        _writeBuffer.Append(data);
         AfterWrite();
     }
 
     private void AfterWrite()
     {
-        if (_producer is IPushProducer push && _streamingProducer && !_producerPaused && BufferedBytes > HighWaterMark)
-        {
-            _producerPaused = true;
-            push.PauseProducing();
-        }
+        _flow.PauseIfAbove(BufferedBytes);
         MarkDirty();
     }
 
@@ -284,11 +256,7 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
             _sentOffset = 0;
         }
         UpdateInterest();
-        if (_producer is not null && _streamingProducer && _producerPaused && BufferedBytes <= LowWaterMark)
-        {
-            _producerPaused = false;
-            ((IPushProducer)_producer).ResumeProducing();
-        }
+        _flow.ResumeIfBelow(BufferedBytes);
         if (BufferedBytes == 0 && !_dirty)
         {
             BufferEmpty();
@@ -310,11 +278,12 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
 
     private void BufferEmpty()
     {
-        if (_producer is not null && !_streamingProducer)
+        if (_flow.HasPullProducer)
         {
+            // A pull producer is asked for more; a requested close waits until it unregisters.
             if (!Disconnecting && !_writeShutdownRequested)
             {
-                ((IPullProducer)_producer).ResumeProducing();
+                _flow.AskForMore();
             }
             return;
         }
@@ -350,39 +319,11 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
 
     // ---- Producers -------------------------------------------------------------------------------------------------
 
-    public void RegisterProducer(IProducer producer, bool streaming)
-    {
-        ArgumentNullException.ThrowIfNull(producer);
-        if (_producer is not null)
-        {
-            throw new InvalidOperationException($"Cannot register producer {producer}, because {_producer} is already registered.");
-        }
-        if (_closed)
-        {
-            producer.StopProducing();
-            return;
-        }
-        if (streaming ? producer is not IPushProducer : producer is not IPullProducer)
-        {
-            throw new ArgumentException(streaming ? "A streaming producer must implement IPushProducer." : "A pull producer must implement IPullProducer.", nameof(producer));
-        }
-        _producer = producer;
-        _streamingProducer = streaming;
-        _producerPaused = false;
-        if (!streaming)
-        {
-            ((IPullProducer)producer).ResumeProducing();
-        }
-        else if (BufferedBytes > HighWaterMark)
-        {
-            _producerPaused = true;
-            ((IPushProducer)producer).PauseProducing();
-        }
-    }
+    public void RegisterProducer(IProducer producer, bool streaming) => _flow.Register(producer, streaming, BufferedBytes, _closed);
 
     public void UnregisterProducer()
     {
-        _producer = null;
+        _flow.Unregister();
         if (!_closed && BufferedBytes == 0 && (Disconnecting || _writeShutdownRequested))
         {
             MarkDirty();
@@ -435,16 +376,7 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
         Disconnecting = true;
         CloseSocket(abortive: false);
         _registry.Connections.Remove(this);
-        var producer = _producer;
-        _producer = null;
-        try
-        {
-            producer?.StopProducing();
-        }
-        catch (Exception e)
-        {
-            _reactor.Logger.LogError(e, "StopProducing of {Producer} failed", producer!.GetType().Name);
-        }
+        _flow.Stop(_reactor.Logger);
         try
         {
             _protocol.ConnectionLost(reason);
