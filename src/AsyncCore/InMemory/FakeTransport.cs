@@ -1,5 +1,7 @@
 using System.Net;
 using AsyncCore.Protocols;
+using AsyncCore.Transports;
+using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.InMemory;
 
@@ -10,11 +12,12 @@ namespace AsyncCore.InMemory;
 /// </summary>
 public sealed class FakeTransport : ITransport
 {
+    private static readonly ILogger Logger = AsyncCoreLogging.CreateLogger("AsyncCore.InMemory.FakeTransport");
+
     private readonly Queue<byte[]> _outgoing = new();
+    // The socket transports' producer bookkeeping, so that in-memory tests see the same producer rules.
+    private readonly ProducerFlow _flow = new();
     private long _outgoingBytes;
-    private IProducer? _producer;
-    private bool _streaming;
-    private bool _producerPaused;
 
     internal FakeTransport(IProtocol protocol, bool isServer, EndPoint host, EndPoint peer)
     {
@@ -37,7 +40,11 @@ public sealed class FakeTransport : ITransport
     public EndPoint PeerAddress { get; }
 
     /// <summary>The buffered bytes above which a push producer is paused (64 KiB).</summary>
-    public int HighWaterMark { get; set; } = 64 * 1024;
+    public int HighWaterMark
+    {
+        get => _flow.HighWaterMark;
+        set => _flow.HighWaterMark = value;
+    }
 
     /// <summary>True while reading is paused (the protocol called <see cref="PauseProducing"/>).</summary>
     public bool ReadPaused { get; private set; }
@@ -59,9 +66,9 @@ public sealed class FakeTransport : ITransport
 
     internal IOPump? Pump { get; set; }
 
-    internal IProducer? Producer => _producer;
+    internal IProducer? Producer => _flow.Producer;
 
-    internal bool StreamingProducer => _streaming;
+    internal bool StreamingProducer => _flow.Streaming;
 
     /// <inheritdoc />
     public void Write(ReadOnlySpan<byte> data)
@@ -72,11 +79,7 @@ public sealed class FakeTransport : ITransport
         }
         _outgoing.Enqueue(data.ToArray());
         _outgoingBytes += data.Length;
-        if (_producer is IPushProducer push && _streaming && !_producerPaused && _outgoingBytes > HighWaterMark)
-        {
-            _producerPaused = true;
-            push.PauseProducing();
-        }
+        _flow.PauseIfAbove(_outgoingBytes);
         Pump?.Schedule();
     }
 
@@ -125,31 +128,12 @@ public sealed class FakeTransport : ITransport
     public EndPoint? GetHost() => HostAddress;
 
     /// <inheritdoc />
-    public void RegisterProducer(IProducer producer, bool streaming)
-    {
-        ArgumentNullException.ThrowIfNull(producer);
-        if (_producer is not null)
-        {
-            throw new InvalidOperationException($"Cannot register producer {producer}, because {_producer} is already registered.");
-        }
-        if (Disconnected)
-        {
-            producer.StopProducing();
-            return;
-        }
-        _producer = producer;
-        _streaming = streaming;
-        _producerPaused = false;
-        if (!streaming)
-        {
-            ((IPullProducer)producer).ResumeProducing();
-        }
-    }
+    public void RegisterProducer(IProducer producer, bool streaming) => _flow.Register(producer, streaming, _outgoingBytes, Disconnected);
 
     /// <inheritdoc />
     public void UnregisterProducer()
     {
-        _producer = null;
+        _flow.Unregister();
         Pump?.Schedule();
     }
 
@@ -182,22 +166,18 @@ public sealed class FakeTransport : ITransport
     /// <summary>Called by the pump once the buffer was moved: resumes or asks the producer for more.</summary>
     internal bool AfterDrain()
     {
-        if (_producer is null || Disconnected)
+        if (_flow.Producer is null || Disconnected)
         {
             return false;
         }
-        if (_streaming)
+        if (_flow.HasPullProducer)
         {
-            if (_producerPaused && _outgoingBytes == 0)
-            {
-                _producerPaused = false;
-                ((IPushProducer)_producer).ResumeProducing();
-                return true;
-            }
-            return false;
+            _flow.AskForMore();
+            return true;
         }
-        ((IPullProducer)_producer).ResumeProducing();
-        return true;
+        var paused = _flow.Paused;
+        _flow.ResumeIfBelow(_outgoingBytes);
+        return paused && !_flow.Paused;
     }
 
     /// <summary>The connection is gone: stop the producer and tell the protocol.</summary>
@@ -209,9 +189,7 @@ public sealed class FakeTransport : ITransport
         }
         Disconnected = true;
         Disconnecting = true;
-        var producer = _producer;
-        _producer = null;
-        producer?.StopProducing();
+        _flow.Stop(Logger);
         Protocol.ConnectionLost(reason);
     }
 
@@ -219,5 +197,5 @@ public sealed class FakeTransport : ITransport
     /// True when the close requested by <see cref="LoseConnection"/> can happen: nothing left to send and no pull (or paused
     /// push) producer, as in Twisted's <c>doWrite</c>.
     /// </summary>
-    internal bool ReadyToClose => Disconnecting && _outgoingBytes == 0 && (_producer is null || Aborted || (_streaming && !_producerPaused));
+    internal bool ReadyToClose => Disconnecting && _outgoingBytes == 0 && (Aborted || !_flow.IsWaiting);
 }

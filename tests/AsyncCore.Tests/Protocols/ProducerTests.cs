@@ -206,4 +206,26 @@ public class ProducerTests
         pump.Flush();
         Assert.NotNull(sink.Lost);
     }
+
+    [Fact]
+    public void RegisterProducer_PushProducerWhileAboveHighWater_IsPausedAtOnce()
+    {
+        // The socket transports' rule (Twisted's registerProducer): a streaming producer registered on a transport whose
+        // buffer is already above the high-water mark is paused before it writes anything.
+        var pump = Loopback.Connect(new Sink(), new Idle());
+        var transport = pump.ClientTransport;
+        transport.Write(new byte[transport.HighWaterMark + 1]);
+        var producer = new CountingPushProducer(transport, chunks: 1);
+        transport.RegisterProducer(producer, streaming: true);
+        Assert.Equal(1, producer.Pauses);
+        Assert.True(producer.Paused);
+    }
+
+    [Fact]
+    public void RegisterProducer_PullProducerAsStreaming_IsRejected()
+    {
+        var pump = Loopback.Connect(new Idle(), new Idle());
+        var error = Assert.Throws<ArgumentException>(() => pump.ClientTransport.RegisterProducer(new SilentPullProducer(), streaming: true));
+        Assert.Contains("IPushProducer", error.Message, StringComparison.Ordinal);
+    }
 }
