@@ -17,7 +17,8 @@ pin_postgres() {
     # New backends inherit the postmaster's mask; running ones are moved too.
     for pid in $(pgrep -x postgres); do taskset -a -p "$1" "$pid" >/dev/null; done
 }
-trap 'pin_postgres "$(printf "%x" $(( (1 << $(nproc)) - 1 )))"' EXIT
+all_cores=$(printf "%x" $(( (1 << $(nproc)) - 1 )))
+trap 'pin_postgres "$all_cores"' EXIT
 
 echo "### 1. All cores shared"
 dotnet "$bin" "$seconds" all "$rounds" 2>&1 | grep '^|'
@@ -30,7 +31,7 @@ pin_postgres 2
 taskset -c 0 dotnet "$bin" "$seconds" pg "$rounds" 2>&1 | grep '^|'
 echo
 echo "### Twisted adbapi anchor (all cores shared)"
-pin_postgres "$(printf "%x" $(( (1 << $(nproc)) - 1 )))"
+pin_postgres "$all_cores"
 if /usr/bin/python3 -c "import twisted, psycopg2" 2>/dev/null; then
     /usr/bin/python3 bench/adbapi_anchor.py "$seconds" 2>&1 | grep '^|'
 else

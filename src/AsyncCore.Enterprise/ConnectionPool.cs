@@ -279,7 +279,7 @@ public sealed class ConnectionPool
 
     /// <summary>
     /// Hands a finished call to the reactor thread, where its Deferred fires. Calls finished while a hand-over is already
-    /// scheduled ride along with it: the reactor fires them all in one pass, in the order they finished.
+    /// scheduled, before its pass begins, ride along with it: the pass fires them in the order they finished.
     /// </summary>
     internal void Deliver(WorkItem item)
     {
@@ -296,8 +296,9 @@ public sealed class ConnectionPool
     /// <summary>Makes sure a reactor pass will fire every call queued so far.</summary>
     internal void Flush()
     {
-        // The enqueue in Hold happens before this exchange (both full fences), and FireFinished clears the flag before
-        // it counts the queue: either the scheduled pass counts the call, or this call schedules a new pass.
+        // The enqueue in Hold (a full fence) happens before the flag is read here, and FireFinished clears the flag and
+        // fences before it counts the queue: whoever goes second sees the other's write, so either this call finds the
+        // flag clear and schedules a pass, or the pass that has not cleared it yet counts the call.
         if (Volatile.Read(ref _fireScheduled) == 0 && Interlocked.Exchange(ref _fireScheduled, 1) == 0)
         {
             _threads.CallFromThread(_fireFinished);
