@@ -15,6 +15,12 @@ public abstract partial class Deferred
         return Deferred<T>.Fired(value);
     }
 
+    /// <summary>
+    /// A Deferred that has already fired with <paramref name="value"/>, untyped: <c>Deferred.Succeed(null)</c>, Twisted's
+    /// <c>succeed(None)</c>. A typed value binds to <see cref="Succeed{T}(T)"/> instead.
+    /// </summary>
+    public static Deferred<object?> Succeed(object? value) => Succeed<object?>(value);
+
     /// <summary>A Deferred that has already failed with <paramref name="failure"/> (Twisted's <c>fail</c>).</summary>
     public static Deferred<T> Fail<T>(Failure failure)
     {
@@ -142,7 +148,7 @@ public abstract partial class Deferred
                         }
                         result.Callback((index, value));
                     }
-                    return null;
+                    return Consumed;
                 },
                 failure =>
                 {
@@ -153,10 +159,31 @@ public abstract partial class Deferred
                         finished = true;
                         result.Errback(new FailureGroupException(failures.Select(f => f!).ToArray()));
                     }
-                    return null;
+                    return Consumed;
                 }));
         }
         return result;
+    }
+
+    /// <summary>The values of <paramref name="deferreds"/> once all have succeeded (see the enumerable overload).</summary>
+    public static Deferred<IReadOnlyList<T>> GatherResults<T>(params Deferred<T>[] deferreds) => GatherResults(deferreds, false);
+
+    /// <summary>
+    /// <see cref="GatherResults{T}(IEnumerable{Deferred{T}}, bool)"/> over Deferreds of different types: the values
+    /// come as objects, in input order.
+    /// </summary>
+    public static Deferred<IReadOnlyList<object?>> GatherResults(params Deferred[] deferreds)
+    {
+        ArgumentNullException.ThrowIfNull(deferreds);
+        return GatherResults(deferreds.Select(UntypedView), false);
+    }
+
+    /// <summary>An untyped handle on <paramref name="deferred"/>'s chain, reading its values as objects.</summary>
+    internal static Deferred<object?> UntypedView(Deferred deferred)
+    {
+        ArgumentNullException.ThrowIfNull(deferred);
+        deferred.ThrowIfStale();
+        return deferred as Deferred<object?> ?? new DeferredView<object?>(deferred.Chain);
     }
 
     /// <summary>
@@ -165,7 +192,7 @@ public abstract partial class Deferred
     /// Cancelling it cancels every input.
     /// </summary>
     /// <param name="deferreds">The inputs.</param>
-    /// <param name="consumeErrors">When true, a failed input's own result becomes null after the list has seen it.</param>
+    /// <param name="consumeErrors">When true, a failed input's own result is consumed (None, as in Twisted) after the list has seen it.</param>
     public static Deferred<IReadOnlyList<T>> GatherResults<T>(IEnumerable<Deferred<T>> deferreds, bool consumeErrors = false)
     {
         var list = new DeferredList<T>(deferreds, fireOnOneErrback: true, consumeErrors: consumeErrors);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
@@ -51,6 +52,39 @@ public abstract partial class Deferred
     }
 
     private protected Deferred(Deferred chain) => Chain = chain.Chain;
+
+    /// <summary>
+    /// The stage that changed the chain's result type after this handle was the chain's end; non-null means this typed
+    /// handle is stale. Per handle, not per chain: the view returned by that call is not stale.
+    /// </summary>
+    private protected Stage? SupersededBy;
+
+    /// <summary>Throws when a later <c>Add*</c> call changed the chain's type after this handle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ThrowIfStale()
+    {
+        if (SupersededBy is not null)
+        {
+            ThrowStale();
+        }
+    }
+
+    [DoesNotReturn]
+    private void ThrowStale()
+    {
+        var stage = SupersededBy!;
+        var callable = stage.UserCallable?.Method is { } method ? $" ({method.DeclaringType?.Name}.{method.Name})" : "";
+        var next = stage.OutputType is { } type ? TypeName(type) : "another type";
+        var self = GetType();
+        while (self.BaseType is { } parent && !(self.IsGenericType && self.GetGenericTypeDefinition() == typeof(Deferred<>)))
+        {
+            self = parent;
+        }
+        throw new InvalidOperationException(
+            $"This {TypeName(self)} handle is stale: a callback added to it{callable} changed the chain's result type " +
+            $"to {next}. Use the Deferred<{next}> that the Add* call returned; this handle can still be cancelled " +
+            "(and, if it started the chain, fired).");
+    }
 
     /// <summary>
     /// When true, new Deferreds record the stack that created them and the stack that first fired them; both appear in
@@ -318,7 +352,7 @@ public abstract partial class Deferred
                     // The inner chain reached the point where the outer one waits: move the result over.
                     var outer = continuation.Outer;
                     outer.Current = current.Current;
-                    current.Current = null;
+                    current.Current = Consumed;
                     current._debugInfo?.ClearFailure();
                     outer._paused--;
                     (waiting ??= new List<Deferred>(4)).Add(current);
@@ -375,7 +409,7 @@ public abstract partial class Deferred
                     }
                     // The inner chain already has a result: take it (the inner one is left holding null).
                     current.Current = inner.Current;
-                    inner.Current = null;
+                    inner.Current = Consumed;
                     inner._debugInfo?.ClearFailure();
                 }
                 else
@@ -426,17 +460,53 @@ public abstract partial class Deferred
         }
         if (result is null)
         {
+            // Only untyped stages (Deferred<object?>) and the T? forms of AddErrback produce null, so T admits it here.
             return default!;
         }
         if (result is IResultSource other)
         {
             return (T)other.Boxed!;
         }
+        if (ReferenceEquals(result, Consumed))
+        {
+            ThrowConsumed(typeof(T));
+        }
         return (T)result;
     }
 
+    /// <summary>
+    /// The result a chain holds once its result was taken (by <c>await</c>, by a Deferred waiting on it, by
+    /// <c>Race</c>, by a <c>DeferredList</c> consuming errors, by <c>ChainDeferred</c>). Twisted leaves None there; untyped
+    /// code still reads null, but a typed read fails with a clear error instead of handing a null to a
+    /// <c>Deferred&lt;string&gt;</c> or a zero to a <c>Deferred&lt;int&gt;</c>.
+    /// </summary>
+    internal static readonly object Consumed = new ConsumedResult();
+
+    [DoesNotReturn]
+    private static void ThrowConsumed(Type type) => throw new InvalidOperationException(
+        $"The result of this Deferred<{TypeName(type)}> was already consumed (by await, by a Deferred that chained on it, " +
+        "by Race, by a DeferredList with consumeErrors or by ChainDeferred); like Twisted, the chain now holds None, " +
+        $"which is not a {TypeName(type)}. Read the result where it was consumed, or add callbacks before that point.");
+
+    /// <summary>A readable C# name for a type in messages (<c>Deferred&lt;int&gt;</c> rather than <c>Deferred`1</c>).</summary>
+    internal static string TypeName(Type type)
+    {
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            return TypeName(underlying) + "?";
+        }
+        if (!type.IsGenericType)
+        {
+            return type.Name;
+        }
+        var name = type.Name;
+        var tick = name.IndexOf('`', StringComparison.Ordinal);
+        return (tick < 0 ? name : name[..tick]) + "<" + string.Join(", ", type.GetGenericArguments().Select(TypeName)) + ">";
+    }
+
     /// <summary>Turns a result object into the plain object a user expects (a boxed value, a Failure or null).</summary>
-    internal static object? BoxResult(object? result) => result is IResultSource source ? source.Boxed : result;
+    internal static object? BoxResult(object? result) =>
+        result is IResultSource source ? source.Boxed : ReferenceEquals(result, Consumed) ? null : result;
 
     /// <summary>Takes the current result out of a settled chain, leaving null, as awaiting does in Twisted.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -444,13 +514,18 @@ public abstract partial class Deferred
     {
         var c = Chain;
         var result = c.Current;
-        c.Current = null;
+        c.Current = Consumed;
         c._debugInfo?.ClearFailure();
         return result;
     }
 
     /// <summary>The Deferred this chain waits on, if any (for diagnostics and cancellation).</summary>
     internal Deferred? ChainedTo => Chain._chainedTo;
+
+    private sealed class ConsumedResult
+    {
+        public override string ToString() => "None (consumed)";
+    }
 
     /// <summary>The hidden stage that hands an inner chain's result to the outer chain waiting on it.</summary>
     private sealed class Continuation(Deferred outer) : Stage

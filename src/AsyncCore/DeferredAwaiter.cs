@@ -49,7 +49,7 @@ public readonly struct DeferredAwaiter<T> : ICriticalNotifyCompletion, IDeferred
         public override object? Invoke(object? result)
         {
             continuation();
-            return null;
+            return Deferred.Consumed;
         }
     }
 }

@@ -1,9 +1,30 @@
 namespace AsyncCore;
 
 /// <summary>
+/// Builds a <see cref="DeferredList{T}"/> over Deferreds of different types (Twisted's <c>DeferredList</c> takes any
+/// Deferreds): each value is seen as an <see cref="object"/>.
+/// </summary>
+public static class DeferredList
+{
+    /// <summary>Collects the outcomes of <paramref name="deferreds"/>, whatever their result types.</summary>
+    /// <example><c>DeferredList.Create(LookupPerson(id), CountVisits(id))</c>: a <c>Deferred&lt;Person&gt;</c> beside a <c>Deferred&lt;int&gt;</c>.</example>
+    public static DeferredList<object?> Create(params Deferred[] deferreds) => Create(deferreds, false, false, false);
+
+    /// <summary>
+    /// Collects the outcomes of <paramref name="deferreds"/>, whatever their result types, with the options of
+    /// <see cref="DeferredList{T}(IEnumerable{Deferred{T}}, bool, bool, bool)"/>.
+    /// </summary>
+    public static DeferredList<object?> Create(IEnumerable<Deferred> deferreds, bool fireOnOneCallback = false, bool fireOnOneErrback = false, bool consumeErrors = false)
+    {
+        ArgumentNullException.ThrowIfNull(deferreds);
+        return new DeferredList<object?>(deferreds.Select(Deferred.UntypedView), fireOnOneCallback, fireOnOneErrback, consumeErrors);
+    }
+}
+
+/// <summary>
 /// A Deferred that collects the outcomes of several Deferreds (Twisted's <c>DeferredList</c>).
 /// </summary>
-/// <typeparam name="T">The inputs' result type.</typeparam>
+/// <typeparam name="T">The inputs' result type (<see cref="DeferredList.Create(Deferred[])"/> mixes types).</typeparam>
 /// <remarks>
 /// <para>By default it fires once every input has fired, with each input's outcome in input order, and never errbacks.</para>
 /// <para>With <c>fireOnOneCallback</c> it fires at the first success, with that value and its index
@@ -35,6 +56,11 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
         if (_inputs.Length == 0 && !fireOnOneCallback)
         {
             Callback(new DeferredListResult<T>(_items));
+        }
+        foreach (var input in _inputs)
+        {
+            ArgumentNullException.ThrowIfNull(input, nameof(deferreds));
+            input.ThrowIfStale();
         }
         for (var i = 0; i < _inputs.Length; i++)
         {
@@ -86,7 +112,7 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
                 Callback(new DeferredListResult<T>(_items));
             }
         }
-        return failure is not null && _consumeErrors ? null : result;
+        return failure is not null && _consumeErrors ? Consumed : result;
     }
 
     private sealed class Collect(DeferredList<T> list, int index) : Stage

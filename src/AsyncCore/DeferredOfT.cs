@@ -14,7 +14,10 @@ namespace AsyncCore;
 /// <para>
 /// Each <c>Add*</c> method appends one stage and returns a Deferred for the rest of the chain: this same object when
 /// the type stays the same, otherwise a typed view of the same chain. After changing the type, keep using the returned
-/// view; callbacks added to the old one would receive the new type's values.
+/// view: the old handle is <em>stale</em>, and reading it, awaiting it or adding callbacks to it throws an
+/// <see cref="InvalidOperationException"/> that names the call that changed the type (a typed handle never sees a
+/// value of another type). The Deferred that started the chain can still be fired (<see cref="Callback"/> takes the
+/// chain's input type) and any handle can be cancelled, paused or errbacked.
 /// </para>
 /// <example>
 /// <code>
@@ -76,10 +79,12 @@ public class Deferred<T> : Deferred, IResultSource<T>
     /// Reading it does not consume it, and never waits.
     /// </summary>
     /// <exception cref="InvalidOperationException">The Deferred has no settled result yet.</exception>
+    /// <exception cref="InvalidOperationException">This handle is stale: a later callback changed the chain's type.</exception>
     public T Result
     {
         get
         {
+            ThrowIfStale();
             if (!HasResult)
             {
                 ThrowNoResult();
@@ -98,9 +103,11 @@ public class Deferred<T> : Deferred, IResultSource<T>
     private void ThrowNoResult() => throw new InvalidOperationException("The Deferred has no result yet: " + this);
 
     /// <summary>Gets the value when the chain has settled on a success.</summary>
+    /// <exception cref="InvalidOperationException">This handle is stale: a later callback changed the chain's type.</exception>
     public bool TryGetResult([MaybeNullWhen(false)] out T value)
     {
-        if (HasResult && Chain.Current is not Failure)
+        ThrowIfStale();
+        if (HasResult && Chain.Current is not Failure && !ReferenceEquals(Chain.Current, Consumed))
         {
             value = Read<T>(Chain.Current);
             return true;
@@ -114,8 +121,15 @@ public class Deferred<T> : Deferred, IResultSource<T>
     /// <summary>Fires the chain with a success value; the callbacks run before this returns.</summary>
     /// <exception cref="AlreadyCalledException">The Deferred was already fired.</exception>
     /// <exception cref="ArgumentException"><paramref name="result"/> is itself a Deferred (return it from a callback to chain instead).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This is a view returned by an <c>Add*</c> method that changed the type: fire the Deferred that started the chain.
+    /// </exception>
     public void Callback(T result)
     {
+        if (!ReferenceEquals(Chain, this))
+        {
+            ThrowCallbackOnView();
+        }
         if (!typeof(T).IsValueType)
         {
             if (result is Deferred)
@@ -171,21 +185,34 @@ public class Deferred<T> : Deferred, IResultSource<T>
 
     // ---- callbacks ------------------------------------------------------------------------------------------------
 
-    /// <summary>The rest of the chain, typed as <typeparamref name="TNext"/>: this object, or a view of the same chain.</summary>
+    /// <summary>
+    /// Appends <paramref name="stage"/> and returns the rest of the chain typed as <typeparamref name="TNext"/>: this
+    /// object when the type stays the same, otherwise a new view, and this handle becomes stale.
+    /// </summary>
     private Deferred<TNext> Continue<TNext>(Stage stage)
     {
-        AddStage(stage);
-        return ViewAs<TNext>();
-    }
-
-    internal Deferred<TNext> ViewAs<TNext>()
-    {
+        ThrowIfStale();
         if (this is Deferred<TNext> same)
         {
+            AddStage(stage);
             return same;
         }
-        return new DeferredView<TNext>(Chain);
+        return Supersede<TNext>(stage);
     }
+
+    /// <summary>Marks this handle stale, appends <paramref name="stage"/> and returns a new view typed for the rest.</summary>
+    private Deferred<TNext> Supersede<TNext>(Stage stage)
+    {
+        var view = new DeferredView<TNext>(Chain);
+        SupersededBy = stage;
+        AddStage(stage);
+        return view;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowCallbackOnView() => throw new InvalidOperationException(
+        $"Callback was called on a Deferred<{TypeName(typeof(T))}> returned by an Add* method that changed the chain's " +
+        "type; the chain's first callback expects the type of the Deferred that started it: fire that one.");
 
     /// <summary>
     /// Adds a callback: it receives the value and its return value becomes the next result. An exception it throws moves
@@ -210,8 +237,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddCallback(Action<T> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        AddStage(new TapStage<T>(callback));
-        return this;
+        return Continue<T>(new TapStage<T>(callback));
     }
 
     /// <summary>
@@ -221,36 +247,34 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddErrback(Func<Failure, T> errback)
     {
         ArgumentNullException.ThrowIfNull(errback);
-        AddStage(new CallbackStage<T, T>(null, errback));
-        return this;
+        return Continue<T>(new CallbackStage<T, T>(null, errback));
     }
 
     /// <summary>Adds an errback that recovers with a Deferred: the chain waits for it.</summary>
     public Deferred<T> AddErrback(Func<Failure, Deferred<T>> errback)
     {
         ArgumentNullException.ThrowIfNull(errback);
-        AddStage(new ChainStage<T, T>(null, errback));
-        return this;
+        return Continue<T>(new ChainStage<T, T>(null, errback));
     }
 
     /// <summary>Adds an errback that returns a failure (the same or another one): the chain stays on the error path.</summary>
     public Deferred<T> AddErrback(Func<Failure, Failure> errback)
     {
         ArgumentNullException.ThrowIfNull(errback);
-        AddStage(new FailureMapStage(errback));
-        return this;
+        return Continue<T>(new FailureMapStage(errback));
     }
 
-    /// <summary>
-    /// Adds an errback that handles the failure without producing a value: like a Twisted errback returning None, the
-    /// chain goes back to the success path with <c>default(T)</c>.
-    /// </summary>
-    public Deferred<T> AddErrback(Action<Failure> errback)
+    /// <summary>Adds the stage of an errback handling the failure without a value (see <c>DeferredErrbackExtensions</c>).</summary>
+    internal Deferred<TNext> AddHandler<TNext>(Stage stage) where TNext : class?
     {
-        ArgumentNullException.ThrowIfNull(errback);
-        AddStage(new HandleStage(errback));
-        return this;
+        // For a reference type T, TNext (T?) is the same runtime type, but not the same static type: the rest of the
+        // chain may now hold null, so this handle must not keep reading it as a non-nullable T.
+        ThrowIfStale();
+        return Supersede<TNext>(stage);
     }
+
+    /// <summary>Adds the value-type form of a failure handler (see <c>DeferredErrbackExtensions</c>).</summary>
+    internal Deferred<TNext> AddValueHandler<TNext>(Stage stage) => Continue<TNext>(stage);
 
     /// <summary>
     /// Adds one stage holding a callback and an errback; exactly one of them runs. Unlike
@@ -261,6 +285,27 @@ public class Deferred<T> : Deferred, IResultSource<T>
         ArgumentNullException.ThrowIfNull(callback);
         ArgumentNullException.ThrowIfNull(errback);
         return Continue<TNext>(new CallbackStage<T, TNext>(callback, errback));
+    }
+
+    /// <summary>
+    /// Adds one stage holding a callback and an errback that passes the failure on (Twisted's "log and return f"): the
+    /// errback returns the same failure, or another one, and the chain stays on the error path. A null
+    /// <paramref name="errback"/> passes the failure on untouched (Twisted's <c>addCallbacks(cb, None)</c>).
+    /// </summary>
+    public Deferred<TNext> AddCallbacks<TNext>(Func<T, TNext> callback, Func<Failure, Failure>? errback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Continue<TNext>(new CallbackOrFailureStage<T, TNext>(callback, errback));
+    }
+
+    /// <summary>
+    /// Adds a Deferred-returning callback and an errback that passes the failure on (or replaces it); a null
+    /// <paramref name="errback"/> passes it on untouched.
+    /// </summary>
+    public Deferred<TNext> AddCallbacks<TNext>(Func<T, Deferred<TNext>> callback, Func<Failure, Failure>? errback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Continue<TNext>(new ChainOrFailureStage<T, TNext>(callback, errback));
     }
 
     /// <summary>Adds one stage holding a callback and an errback that return Deferreds to chain on.</summary>
@@ -282,28 +327,26 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddFinally(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        AddStage(new FinallyStage(action));
-        return this;
+        return Continue<T>(new FinallyStage(action));
     }
 
     /// <summary>
     /// Adds an untyped stage for Twisted-style code: the callback gets the value as an object, the errback the failure;
     /// either may return a value, a <see cref="Failure"/> (error path) or a Deferred (to chain on).
     /// </summary>
-    public Deferred<object?> AddCallbacks(Func<object?, object?>? callback, Func<Failure, object?>? errback)
-    {
-        AddStage(new ObjectStage(callback, errback));
-        return ViewAs<object?>();
-    }
+    public Deferred<object?> AddCallbacks(Func<object?, object?>? callback, Func<Failure, object?>? errback) =>
+        Continue<object?>(new ObjectStage(callback, errback));
 
     /// <summary>
     /// Fires <paramref name="other"/> with this chain's result at this point (Twisted's <c>chainDeferred</c>). One
-    /// direction only; the result passing on from here is null, as in Twisted.
+    /// direction only. The result is handed over: as in Twisted, the rest of this chain holds None, so the returned
+    /// handle is untyped (<c>Deferred&lt;object?&gt;</c>, reading null) and this one becomes stale.
     /// </summary>
-    public Deferred<T> ChainDeferred(Deferred<T> other)
+    public Deferred<object?> ChainDeferred(Deferred<T> other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        AddStage(new SplitStage<T>(
+        ThrowIfStale();
+        return Supersede<object?>(new SplitStage<T>(
             value =>
             {
                 other.Callback(value);
@@ -314,7 +357,6 @@ public class Deferred<T> : Deferred, IResultSource<T>
                 other.Errback(failure);
                 return null;
             }));
-        return this;
     }
 
     // ---- timeouts and interop ---------------------------------------------------------------------------------------
@@ -334,6 +376,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddTimeout(TimeSpan timeout, IReactorTime clock, Func<Outcome<T>, TimeSpan, T>? onTimeoutCancel = null)
     {
         ArgumentNullException.ThrowIfNull(clock);
+        ThrowIfStale();
         var convert = new TimeoutStage<T>(timeout, onTimeoutCancel);
         var delayedCall = clock.CallLater(timeout, () =>
         {
@@ -356,7 +399,12 @@ public class Deferred<T> : Deferred, IResultSource<T>
     /// thread that fired the Deferred) with the value or throws the failure's exception with its original stack. Awaiting
     /// consumes the result: afterwards the chain holds null, and a failure counts as handled.
     /// </summary>
-    public DeferredAwaiter<T> GetAwaiter() => new(this);
+    /// <exception cref="InvalidOperationException">This handle is stale: a later callback changed the chain's type.</exception>
+    public DeferredAwaiter<T> GetAwaiter()
+    {
+        ThrowIfStale();
+        return new(this);
+    }
 
     /// <summary>
     /// A <see cref="Task{TResult}"/> that completes with this Deferred's result (consuming it): canceled when the
@@ -364,7 +412,11 @@ public class Deferred<T> : Deferred, IResultSource<T>
     /// <paramref name="cancellationToken"/> is cancelled, the Deferred is cancelled on the synchronization context that
     /// was current here (the reactor thread, when called from it).
     /// </summary>
-    public Task<T> AsTask(CancellationToken cancellationToken = default) => TaskInterop.ToTask(this, cancellationToken);
+    public Task<T> AsTask(CancellationToken cancellationToken = default)
+    {
+        ThrowIfStale();
+        return TaskInterop.ToTask(this, cancellationToken);
+    }
 }
 
 /// <summary>A typed view of a chain owned by another Deferred (made when a callback changes the result type).</summary>

@@ -14,6 +14,12 @@ internal abstract class Stage
     /// </summary>
     public abstract object? Invoke(object? result);
 
+    /// <summary>The type this stage hands on when it changes the chain's result type (for stale-handle messages).</summary>
+    public virtual Type? OutputType => null;
+
+    /// <summary>The user's callback, for stale-handle messages; null for internal stages.</summary>
+    public virtual Delegate? UserCallable => null;
+
     /// <summary>
     /// Returned by a stage whose callback returned the very Deferred that holds the stage's input as its typed value
     /// (see <see cref="IResultSource"/>): without this marker the chain could not tell it from a stage passing its input
@@ -44,6 +50,8 @@ internal abstract class ValueStage<TOut> : Stage, IResultSource<TOut>
 
     public object? Boxed => Value;
 
+    public override Type OutputType => typeof(TOut);
+
     /// <summary>
     /// Stores <paramref name="value"/> as the next result, unless it is a Deferred to chain on or a Failure (which moves
     /// the chain to the error path, as in Twisted, whatever the declared type).
@@ -69,6 +77,8 @@ internal abstract class ValueStage<TOut> : Stage, IResultSource<TOut>
 /// <summary>A callback and an optional errback producing the same type.</summary>
 internal sealed class CallbackStage<TIn, TOut>(Func<TIn, TOut>? callback, Func<Failure, TOut>? errback) : ValueStage<TOut>
 {
+    public override Delegate? UserCallable => (Delegate?)callback ?? errback;
+
     public override object? Invoke(object? result)
     {
         if (result is Failure failure)
@@ -80,21 +90,59 @@ internal sealed class CallbackStage<TIn, TOut>(Func<TIn, TOut>? callback, Func<F
 }
 
 /// <summary>A callback returning a Deferred to chain on, and an optional errback doing the same.</summary>
+/// <remarks>
+/// For <c>TOut</c> = <see cref="object"/>, C# binds a lambda returning <c>null</c> to this overload rather than to the
+/// value one (<c>Deferred&lt;object?&gt;</c> converts to <c>object?</c>, so it is the "better" target). For that type
+/// both overloads mean the same thing (a value stage chains on a returned Deferred too), so a null is the value null
+/// here, as the user meant. For any other type such a lambda is ambiguous and does not compile.
+/// </remarks>
 internal sealed class ChainStage<TIn, TOut>(Func<TIn, Deferred<TOut>>? callback, Func<Failure, Deferred<TOut>>? errback) : Stage
 {
+    public override Type OutputType => typeof(TOut);
+
+    public override Delegate? UserCallable => (Delegate?)callback ?? errback;
+
     public override object? Invoke(object? result)
     {
         if (result is Failure failure)
         {
-            return errback is null ? failure : errback(failure) ?? throw new InvalidOperationException("An errback returned a null Deferred.");
+            return errback is null ? failure : Chain(errback(failure), result, "An errback returned a null Deferred.");
         }
-        if (callback is null)
-        {
-            return result;
-        }
-        var returned = callback(Deferred.Read<TIn>(result)) ?? throw new InvalidOperationException("A callback returned a null Deferred.");
-        return Chained(returned, result);
+        return callback is null ? result : Chain(callback(Deferred.Read<TIn>(result)), result, "A callback returned a null Deferred.");
     }
+
+    private static object? Chain(Deferred<TOut>? returned, object? input, string nullMessage)
+    {
+        if (returned is null)
+        {
+            return typeof(TOut) == typeof(object) ? null : throw new InvalidOperationException(nullMessage);
+        }
+        return Chained(returned, input);
+    }
+}
+
+/// <summary>A callback and an errback that passes the failure on (or replaces it), so the errback needs no value.</summary>
+internal sealed class CallbackOrFailureStage<TIn, TOut>(Func<TIn, TOut> callback, Func<Failure, Failure>? errback) : ValueStage<TOut>
+{
+    public override Delegate? UserCallable => callback;
+
+    public override object? Invoke(object? result) => result is Failure failure
+        ? FailureMapStage.Map(errback, failure)
+        : Produce(callback(Deferred.Read<TIn>(result)), result);
+}
+
+/// <summary>A Deferred-returning callback and an errback that passes the failure on (or replaces it).</summary>
+internal sealed class ChainOrFailureStage<TIn, TOut>(Func<TIn, Deferred<TOut>> callback, Func<Failure, Failure>? errback) : Stage
+{
+    private readonly ChainStage<TIn, TOut> _chain = new(callback, null);
+
+    public override Type OutputType => typeof(TOut);
+
+    public override Delegate? UserCallable => callback;
+
+    public override object? Invoke(object? result) => result is Failure failure
+        ? FailureMapStage.Map(errback, failure)
+        : _chain.Invoke(result);
 }
 
 /// <summary>A callback that observes the value and passes it on unchanged.</summary>
@@ -113,13 +161,26 @@ internal sealed class TapStage<T>(Action<T> callback) : Stage
 /// <summary>An errback that replaces the failure with another failure (or rethrows), staying on the error path.</summary>
 internal sealed class FailureMapStage(Func<Failure, Failure> errback) : Stage
 {
-    public override object? Invoke(object? result) =>
-        result is Failure failure ? errback(failure) ?? throw new InvalidOperationException("An errback returned a null Failure.") : result;
+    public override Delegate? UserCallable => errback;
+
+    public override object? Invoke(object? result) => result is Failure failure ? Map(errback, failure) : result;
+
+    /// <summary>Runs a failure-to-failure errback (none: the failure passes on).</summary>
+    public static Failure Map(Func<Failure, Failure>? errback, Failure failure) =>
+        errback is null ? failure : errback(failure) ?? throw new InvalidOperationException("An errback returned a null Failure.");
 }
 
-/// <summary>An errback that handles the failure without a value: the chain continues with the default value.</summary>
-internal sealed class HandleStage(Action<Failure> errback) : Stage
+/// <summary>
+/// An errback that handles the failure without a value (Twisted's errback returning None): the chain continues with
+/// null, so the rest of the chain is typed <c>T?</c> (a reference type).
+/// </summary>
+internal sealed class HandleStage<T>(Action<Failure> errback) : Stage
+    where T : class
 {
+    public override Type OutputType => typeof(T);
+
+    public override Delegate? UserCallable => errback;
+
     public override object? Invoke(object? result)
     {
         if (result is Failure failure)
@@ -131,9 +192,28 @@ internal sealed class HandleStage(Action<Failure> errback) : Stage
     }
 }
 
+/// <summary>The value-type form of <see cref="HandleStage{T}"/>: a value becomes <c>T?</c>, a handled failure null.</summary>
+internal sealed class HandleValueStage<T>(Action<Failure> errback) : ValueStage<T?>
+    where T : struct
+{
+    public override Delegate? UserCallable => errback;
+
+    public override object? Invoke(object? result)
+    {
+        if (result is Failure failure)
+        {
+            errback(failure);
+            return Produce(null, result);
+        }
+        return Produce(Deferred.Read<T>(result), result);
+    }
+}
+
 /// <summary>One function for both paths, receiving the <see cref="Outcome{T}"/>.</summary>
 internal sealed class BothStage<TIn, TOut>(Func<Outcome<TIn>, TOut> both) : ValueStage<TOut>
 {
+    public override Delegate? UserCallable => both;
+
     public override object? Invoke(object? result) =>
         Produce(both(result is Failure failure ? Outcome<TIn>.FromFailure(failure) : Outcome<TIn>.FromValue(Deferred.Read<TIn>(result))), result);
 }
@@ -151,6 +231,10 @@ internal sealed class FinallyStage(Action action) : Stage
 /// <summary>An untyped stage, for Twisted-style code working on plain objects.</summary>
 internal sealed class ObjectStage(Func<object?, object?>? callback, Func<Failure, object?>? errback) : Stage
 {
+    public override Type OutputType => typeof(object);
+
+    public override Delegate? UserCallable => (Delegate?)callback ?? errback;
+
     public override object? Invoke(object? result)
     {
         if (result is Failure failure)

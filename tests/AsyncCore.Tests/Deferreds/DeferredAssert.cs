@@ -26,6 +26,7 @@ internal static class DeferredAssert
             Assert.Fail($"Expected a failure, got the value {outcome.Value}");
             throw new InvalidOperationException();
         }
+        d.ConsumeFailure();
         if (expected.Length > 0 && failure.Check(expected) is null)
         {
             Assert.Fail($"Expected one of {string.Join(", ", expected.Select(t => t.Name))}, got {failure.GetTraceback()}");
@@ -56,11 +57,17 @@ internal static class DeferredAssert
     {
         Outcome<T>? seen = null;
         // Observe then put the result back, as trial does, so the Deferred keeps its result for later callbacks.
-        d.AddBoth(outcome =>
-        {
-            seen = outcome;
-            return outcome.Succeeded ? outcome.Value : default!;
-        });
+        d.AddCallbacks(
+            value =>
+            {
+                seen = Outcome<T>.FromValue(value);
+                return value;
+            },
+            failure =>
+            {
+                seen = Outcome<T>.FromFailure(failure);
+                return failure;
+            });
         if (seen is not { } result)
         {
             Assert.Fail("The Deferred has no result yet: " + d);

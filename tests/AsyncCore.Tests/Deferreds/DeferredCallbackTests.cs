@@ -98,12 +98,12 @@ public class DeferredCallbackTests
         var d = new Deferred<int>();
         var replacement = new Failure(new ArgumentException("replaced"));
         var callbackRan = false;
-        d.AddErrback(Failure (_) => replacement).AddCallback(_ => callbackRan = true);
+        var rest = d.AddErrback(Failure (_) => replacement).AddCallback(_ => callbackRan = true);
 
         d.Errback(new IOException());
 
         Assert.False(callbackRan);
-        Assert.Same(replacement, DeferredAssert.FailureResultOf(d, typeof(ArgumentException)));
+        Assert.Same(replacement, DeferredAssert.FailureResultOf(rest, typeof(ArgumentException)));
     }
 
     [Fact]
@@ -119,16 +119,41 @@ public class DeferredCallbackTests
     }
 
     [Fact]
-    public void AddErrback_ActionHandler_ContinuesWithDefaultValue()
+    public void AddErrback_ActionHandler_ContinuesWithNullNotDefault()
     {
+        // Twisted: an errback returning None puts None on the success path. A Deferred<int> must not show it as 0.
         var d = new Deferred<int>();
         var handled = new List<string>();
-        d.AddErrback(f => handled.Add(f.Type.Name));
+        Deferred<int?> rest = d.AddErrback(f => handled.Add(f.Type.Name));
 
         d.Errback(new IOException());
 
         Assert.Equal(["IOException"], handled);
-        Assert.Equal(0, DeferredAssert.SuccessResultOf(d));
+        Assert.Null(DeferredAssert.SuccessResultOf(rest));
+    }
+
+    [Fact]
+    public void AddErrback_ActionHandler_OnReferenceType_ContinuesAsNullable()
+    {
+        var d = new Deferred<string>();
+        Deferred<string?> rest = d.AddErrback(_ => { });
+
+        d.Errback(new IOException());
+
+        Assert.Null(DeferredAssert.SuccessResultOf(rest));
+        // The non-nullable handle must not hand out that null.
+        Assert.Throws<InvalidOperationException>(() => d.Result);
+    }
+
+    [Fact]
+    public void AddErrback_ActionHandler_OnSuccess_PassesTheValue()
+    {
+        var d = new Deferred<int>();
+        var rest = d.AddErrback(_ => { });
+
+        d.Callback(7);
+
+        Assert.Equal(7, DeferredAssert.SuccessResultOf(rest));
     }
 
     [Fact]
@@ -277,12 +302,12 @@ public class DeferredCallbackTests
         var d = new Deferred<object>();
         var failure = new Failure(new IOException());
         var callbackRan = false;
-        d.AddCallback(_ => callbackRan = true);
+        var rest = d.AddCallback(_ => callbackRan = true);
 
         d.Callback(failure);
 
         Assert.False(callbackRan);
-        Assert.Same(failure, DeferredAssert.FailureResultOf(d));
+        Assert.Same(failure, DeferredAssert.FailureResultOf(rest));
     }
 
     [Fact]

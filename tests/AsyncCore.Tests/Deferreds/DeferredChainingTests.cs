@@ -112,18 +112,32 @@ public class DeferredChainingTests
     }
 
     [Fact]
-    public void Chaining_InnerCallbacksAddedAfterHandOver_SeeNull()
+    public void Chaining_InnerCallbacksAddedAfterHandOver_UntypedSeeNull_TypedFailClearly()
     {
-        var inner = new Deferred<string>();
-        var outer = new Deferred<int>();
-        outer.AddCallback(_ => inner);
-        outer.Callback(0);
-        inner.Callback("moved");
-        string? seenByLateCallback = "not run";
+        // Twisted: once the outer chain took the inner result, the inner chain holds None. Untyped code reads null; a
+        // typed Deferred<string> must not hand that null out as a string.
+        Deferred<string> HandedOver()
+        {
+            var inner = new Deferred<string>();
+            var outer = new Deferred<int>();
+            _ = outer.AddCallback(_ => inner);
+            outer.Callback(0);
+            inner.Callback("moved");
+            return inner;
+        }
 
-        inner.AddCallback(s => { seenByLateCallback = s; });
+        object? seenUntyped = "not run";
+        _ = HandedOver().AddCallbacks((object? o) => seenUntyped = o, null);
+        Assert.Null(seenUntyped);
 
-        Assert.Null(seenByLateCallback);
+        var inner = HandedOver();
+        var error = Assert.Throws<InvalidOperationException>(() => inner.Result);
+        Assert.Contains("already consumed", error.Message, StringComparison.Ordinal);
+        string? seenTyped = "not run";
+        var typed = inner.AddCallback(s => seenTyped = s);
+        Assert.Equal("not run", seenTyped);
+        var failure = DeferredAssert.FailureResultOf(typed, typeof(InvalidOperationException));
+        Assert.Contains("already consumed", failure.GetErrorMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,12 +148,19 @@ public class DeferredChainingTests
         var outer = new Deferred<int>();
         outer.AddCallback(_ => inner).AddCallback(x => order.Add($"outer {x}"));
         outer.Callback(0);
-        // The hand-over to the outer was appended when the outer started waiting; this comes after it.
-        inner.AddCallback(x => order.Add($"inner late {x}"));
+        // The hand-over to the outer was appended when the outer started waiting; this comes after it, and sees what
+        // Twisted leaves there (None): null untyped.
+        inner.AddCallbacks(
+            (object? x) =>
+            {
+                order.Add($"inner late {x ?? "None"}");
+                return x;
+            },
+            null);
 
         inner.Callback(5);
 
-        Assert.Equal(["outer 5", "inner late 0"], order);
+        Assert.Equal(["outer 5", "inner late None"], order);
     }
 
     [Fact]
