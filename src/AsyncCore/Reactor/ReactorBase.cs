@@ -19,8 +19,8 @@ namespace AsyncCore.Reactor;
 /// if <see cref="Stop"/> was called, the shutdown event. An exception from a call is logged and the loop goes on.
 /// </para>
 /// <para>
-/// Only <see cref="CallFromThread(Action)"/>, <see cref="CallInThread"/>, <see cref="Stop"/> and
-/// <see cref="IsReactorThread"/> may be used from other threads. Everything else (timers, triggers, Deferreds) belongs
+/// Only <see cref="CallFromThread(Action)"/>, <see cref="CallInThread"/>, <see cref="Stop"/>,
+/// <see cref="IsReactorThread"/>, <see cref="Now"/> and <see cref="TimeProvider"/> may be used from other threads. Everything else (timers, triggers, Deferreds) belongs
 /// to the reactor thread, or to the thread setting the reactor up before it runs.
 /// </para>
 /// </remarks>
@@ -235,8 +235,8 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     /// <c>new CancellationTokenSource(delay, reactor.TimeProvider)</c>, <c>new PeriodicTimer(period, reactor.TimeProvider)</c>.
     /// Its timers are the reactor's delayed calls, so their callbacks run on the reactor thread; it may be used from any
     /// thread (a timer created, changed or disposed elsewhere is handed to the reactor thread with
-    /// <see cref="CallFromThread(Action)"/>, so a reactor that is not running yet picks it up when it starts). Its
-    /// timestamps and wall-clock time are those of <see cref="ReactorOptions.TimeProvider"/>.
+    /// <see cref="CallFromThread(Action)"/>, so a reactor that is not running yet picks it up when it starts, and a stopped
+    /// one never runs it). Its timestamps and wall-clock time are those of <see cref="ReactorOptions.TimeProvider"/>.
     /// </summary>
     /// <remarks>
     /// It is not the provider given in <see cref="ReactorOptions.TimeProvider"/>: that one's timers run on its own threads
