@@ -12,7 +12,7 @@ public class TimerBenchmarks
 {
     private EventLoopReactor _reactor = null!;
     private ReactorThread _thread = null!;
-    private double[] _delays = null!;
+    private TimeSpan[] _delays = null!;
     private DelayedCall[] _calls = null!;
 
     [Params(1_000, 100_000)]
@@ -24,7 +24,7 @@ public class TimerBenchmarks
         _reactor = new EventLoopReactor(new ReactorOptions { Name = "timer-bench", StallThreshold = Timeout.InfiniteTimeSpan });
         _thread = _reactor.RunInBackground();
         var random = new Random(42);
-        _delays = Enumerable.Range(0, N).Select(_ => 3600 + random.NextDouble() * 3600).ToArray();
+        _delays = Enumerable.Range(0, N).Select(_ => TimeSpan.FromSeconds(3600 + (random.NextDouble() * 3600))).ToArray();
         _calls = new DelayedCall[N];
     }
 

@@ -52,7 +52,7 @@ var slow = new Deferred<string>(d => Console.WriteLine("   canceller ran: stop t
 _ = slow.AddTimeout(TimeSpan.FromSeconds(5), clock)
     .AddErrback(failure => $"gave up: {failure.Type.Name}")
     .AddCallback(r => Console.WriteLine($"   {r}"));
-clock.Advance(5);
+clock.Advance(TimeSpan.FromSeconds(5));
 
 Step("6. async methods return Deferreds and await them");
 var later = new Deferred<int>();

@@ -47,27 +47,27 @@ public sealed class ClientService
 
     /// <summary>
     /// Twisted's <c>backoffPolicy</c>: attempt N waits <c>min(initialDelay * factor^min(100, N), maxDelay) + jitter()</c>
-    /// seconds (jitter is added after the cap; by default a uniform random value in [0, 1)).
+    /// (jitter is added after the cap).
     /// </summary>
-    public static Func<int, TimeSpan> BackoffPolicy(double initialDelay = 1.0, double maxDelay = 60.0, double factor = 1.5, Func<double>? jitter = null)
+    /// <param name="initialDelay">The delay before the first retry; null means a second (Twisted's default).</param>
+    /// <param name="maxDelay">The cap before jitter; null means a minute (Twisted's default).</param>
+    /// <param name="factor">The growth of the delay per failed attempt.</param>
+    /// <param name="jitter">Added to each delay; null means a uniform random value in [0, 1) second.</param>
+    public static Func<int, TimeSpan> BackoffPolicy(TimeSpan? initialDelay = null, TimeSpan? maxDelay = null, double factor = 1.5,
+        Func<TimeSpan>? jitter = null)
     {
-        jitter ??= Random.Shared.NextDouble;
+        var initial = (initialDelay ?? TimeSpan.FromSeconds(1)).TotalSeconds;
+        var max = (maxDelay ?? TimeSpan.FromMinutes(1)).TotalSeconds;
+        jitter ??= static () => TimeSpan.FromSeconds(Random.Shared.NextDouble());
         return attempt =>
         {
-            double delay;
-            try
-            {
-                delay = Math.Min(initialDelay * Math.Pow(factor, Math.Min(100, attempt)), maxDelay);
-            }
-            catch (OverflowException)
-            {
-                delay = maxDelay;
-            }
+            // In seconds as doubles, as Twisted computes it: the power may overflow long before the cap applies.
+            var delay = Math.Min(initial * Math.Pow(factor, Math.Min(100, attempt)), max);
             if (double.IsInfinity(delay) || double.IsNaN(delay))
             {
-                delay = maxDelay;
+                delay = max;
             }
-            return TimeSpan.FromSeconds(delay + jitter());
+            return TimeSpan.FromSeconds(delay) + jitter();
         };
     }
 

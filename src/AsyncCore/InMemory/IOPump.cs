@@ -49,7 +49,7 @@ public sealed class IOPump
     /// </summary>
     public bool Pump()
     {
-        _clock?.Advance(0);
+        _clock?.Advance(TimeSpan.Zero);
         var moved = Move(ClientTransport, ServerTransport);
         moved |= Move(ServerTransport, ClientTransport);
         moved |= CheckClose();

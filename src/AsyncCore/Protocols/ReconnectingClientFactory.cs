@@ -3,7 +3,7 @@ namespace AsyncCore.Protocols;
 /// <summary>
 /// A client factory that reconnects with exponential backoff after a failed or lost connection (Twisted's
 /// <c>ReconnectingClientFactory</c>), with Twisted's parameters: the delay starts at <see cref="InitialDelay"/>, is multiplied
-/// by <see cref="Factor"/> (e) before each retry — so the first retry waits about e seconds — capped at
+/// by <see cref="Factor"/> (e) before each retry (so the first retry waits about e seconds), capped at
 /// <see cref="MaxDelay"/>, then jittered with a normal distribution of relative deviation <see cref="Jitter"/>.
 /// Call <see cref="ResetDelay"/> once a connection succeeds (typically in <c>BuildProtocol</c>).
 /// </summary>
@@ -28,11 +28,11 @@ public class ReconnectingClientFactory : ClientFactory
         Delay = InitialDelay;
     }
 
-    /// <summary>The longest delay, in seconds (3600).</summary>
-    public double MaxDelay { get; set; } = 3600;
+    /// <summary>The longest delay before jitter (an hour).</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The delay after <see cref="ResetDelay"/>, in seconds (1.0).</summary>
-    public double InitialDelay { get; set; } = 1.0;
+    /// <summary>The delay after <see cref="ResetDelay"/> (a second).</summary>
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The growth factor (e).</summary>
     public double Factor { get; set; } = Math.E;
@@ -43,8 +43,8 @@ public class ReconnectingClientFactory : ClientFactory
     /// <summary>The most retries, or null for no limit.</summary>
     public int? MaxRetries { get; set; }
 
-    /// <summary>The current delay, in seconds.</summary>
-    public double Delay { get; private set; }
+    /// <summary>The current delay: the one the last retry waited, or <see cref="InitialDelay"/> after a reset.</summary>
+    public TimeSpan Delay { get; private set; }
 
     /// <summary>The retries since the last <see cref="ResetDelay"/>.</summary>
     public int Retries { get; private set; }
@@ -89,12 +89,14 @@ public class ReconnectingClientFactory : ClientFactory
         {
             return;
         }
-        Delay = Math.Min(Delay * Factor, MaxDelay);
+        // In seconds as doubles, as Twisted computes it: the product may exceed what a TimeSpan holds before the cap.
+        var seconds = Math.Min(Delay.TotalSeconds * Factor, MaxDelay.TotalSeconds);
         if (Jitter != 0)
         {
-            Delay = NormalVariate(Delay, Delay * Jitter);
+            seconds = NormalVariate(seconds, seconds * Jitter);
         }
-        _retryCall = _clock.CallLater(TimeSpan.FromSeconds(Math.Max(0, Delay)), () =>
+        Delay = seconds >= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(Math.Max(0, seconds));
+        _retryCall = _clock.CallLater(Delay, () =>
         {
             _retryCall = null;
             connector.Connect();

@@ -11,14 +11,15 @@ public sealed class DelayedCall : IDelayedCall
     private readonly ReactorBase _reactor;
     private Action? _callable;
 
-    internal DelayedCall(ReactorBase reactor, double time, Action callable)
+    internal DelayedCall(ReactorBase reactor, long dueTicks, Action callable)
     {
         _reactor = reactor;
-        Time = time;
+        DueTicks = dueTicks;
         _callable = callable;
     }
 
-    internal double Time;
+    /// <summary>The due time in <see cref="TimeSpan"/> ticks on the reactor's <see cref="ReactorBase.Now"/> scale (the heap's key).</summary>
+    internal long DueTicks;
     internal long Sequence;
     internal int HeapIndex = -1;
 
@@ -35,7 +36,7 @@ public sealed class DelayedCall : IDelayedCall
     public Delegate? Callable => _callable;
 
     /// <inheritdoc />
-    public double GetTime() => Time;
+    public TimeSpan DueTime => new(DueTicks);
 
     /// <inheritdoc />
     public void Cancel()
@@ -50,7 +51,7 @@ public sealed class DelayedCall : IDelayedCall
     public void Delay(TimeSpan by)
     {
         ThrowIfInactive();
-        Time += by.TotalSeconds;
+        DueTicks = ReactorBase.AddTicks(DueTicks, by.Ticks);
         _reactor.UpdateTimer(this, newSequence: false);
     }
 
@@ -59,7 +60,7 @@ public sealed class DelayedCall : IDelayedCall
     {
         ThrowIfInactive();
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
-        Time = _reactor.Seconds() + delay.TotalSeconds;
+        DueTicks = ReactorBase.AddTicks(_reactor.NowTicks, delay.Ticks);
         // A reset call counts as newly scheduled: it runs after calls already due at the same time, and never in the
         // pass that reset it.
         _reactor.UpdateTimer(this, newSequence: true);
@@ -91,6 +92,6 @@ public sealed class DelayedCall : IDelayedCall
     {
         var state = Called ? "called" : Cancelled ? "cancelled" : "pending";
         var name = _callable is null ? "" : " " + ReactorBase.DescribeCallable(_callable);
-        return string.Create(CultureInfo.InvariantCulture, $"<DelayedCall at {Time:0.000}s {state}{name}>");
+        return string.Create(CultureInfo.InvariantCulture, $"<DelayedCall at {DueTime.TotalSeconds:0.000}s {state}{name}>");
     }
 }

@@ -19,15 +19,17 @@ namespace AsyncCore.Reactor;
 /// if <see cref="Stop"/> was called, the shutdown event. An exception from a call is logged and the loop goes on.
 /// </para>
 /// <para>
-/// Only <see cref="CallFromThread(Action)"/>, <see cref="CallInThread"/>, <see cref="Stop"/> and
-/// <see cref="IsReactorThread"/> may be used from other threads. Everything else (timers, triggers, Deferreds) belongs
+/// Only <see cref="CallFromThread(Action)"/>, <see cref="CallInThread"/>, <see cref="Stop"/>,
+/// <see cref="IsReactorThread"/>, <see cref="Now"/> and <see cref="TimeProvider"/> may be used from other threads. Everything else (timers, triggers, Deferreds) belongs
 /// to the reactor thread, or to the thread setting the reactor up before it runs.
 /// </para>
 /// </remarks>
 public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
 {
+    /// <summary>The origin of <see cref="Now"/> for every reactor on the system clock, so that they share one scale.</summary>
     private static readonly long s_origin = Stopwatch.GetTimestamp();
     private static readonly double s_secondsPerTick = 1.0 / Stopwatch.Frequency;
+    private static readonly TimerCallback s_wakeUp = static state => ((ReactorBase)state!).WakeUp();
 
     private static readonly Action<object?> s_stopIfRunning = static state => ((ReactorBase)state!).StopIfRunning();
 
@@ -38,6 +40,11 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     private readonly CancellationTokenSource _abandoned = new();
     private readonly Lock _poolLock = new();
     private readonly ReactorOptions _options;
+    private readonly TimeProvider _timeSource;
+    private readonly bool _systemTime;
+    private readonly long _timeOrigin;
+    private readonly double _ticksPerTimestamp;
+    private ITimer? _wakeTimer;
     private ReactorThreadPool? _threadPool;
     private ReactorMetrics? _metrics;
     private long _sequence;
@@ -57,6 +64,11 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         Name = _options.Name;
         Logger = (_options.LoggerFactory ?? AsyncCoreLogging.LoggerFactory).CreateLogger("AsyncCore.Reactor");
         StallThreshold = _options.StallThreshold;
+        _timeSource = _options.TimeProvider ?? throw new ArgumentException("ReactorOptions.TimeProvider is null.", nameof(options));
+        _systemTime = ReferenceEquals(_timeSource, TimeProvider.System);
+        _timeOrigin = _systemTime ? s_origin : _timeSource.GetTimestamp();
+        _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / _timeSource.TimestampFrequency;
+        TimeProvider = new ReactorTimeProvider(this, _timeSource);
         _invokeTrigger = (callable, action) => InvokeDescribed(action, callable, "system event trigger");
         // Twisted's built-in triggers: 'running' becomes true during startup; the loop ends and the thread pool stops
         // during shutdown (after every before-shutdown Deferred has fired).
@@ -208,8 +220,33 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
 
     // ---- IReactorTime ---------------------------------------------------------------------------------------------
 
-    /// <summary>Seconds on a monotonic clock shared by every reactor in the process (not wall-clock time).</summary>
-    public double Seconds() => (Stopwatch.GetTimestamp() - s_origin) * s_secondsPerTick;
+    /// <summary>
+    /// The time on the reactor's monotonic scale, read from <see cref="ReactorOptions.TimeProvider"/>'s timestamps (not
+    /// wall-clock time). On the system clock every reactor of the process shares one origin.
+    /// </summary>
+    public TimeSpan Now => new(NowTicks);
+
+    /// <summary><see cref="Now"/> in <see cref="TimeSpan"/> ticks, the unit of <see cref="DelayedCall"/> due times.</summary>
+    internal long NowTicks =>
+        (long)(((_systemTime ? Stopwatch.GetTimestamp() : _timeSource.GetTimestamp()) - _timeOrigin) * _ticksPerTimestamp);
+
+    /// <summary>
+    /// The reactor as a <see cref="System.TimeProvider"/> for .NET code: <c>Task.Delay(delay, reactor.TimeProvider)</c>,
+    /// <c>new CancellationTokenSource(delay, reactor.TimeProvider)</c>, <c>new PeriodicTimer(period, reactor.TimeProvider)</c>.
+    /// Its timers are the reactor's delayed calls, so their callbacks run on the reactor thread; it may be used from any
+    /// thread (a timer created, changed or disposed elsewhere is handed to the reactor thread with
+    /// <see cref="CallFromThread(Action)"/>, so a reactor that is not running yet picks it up when it starts, and a stopped
+    /// one never runs it). Its timestamps and wall-clock time are those of <see cref="ReactorOptions.TimeProvider"/>.
+    /// </summary>
+    /// <remarks>
+    /// It is not the provider given in <see cref="ReactorOptions.TimeProvider"/>: that one's timers run on its own threads
+    /// (the thread pool, for the system clock) and the reactor could not sleep until them. It wraps it: time is read from
+    /// it, timers go on the reactor's timer heap.
+    /// </remarks>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary><see cref="Now"/> in seconds, as a double, as Twisted's <c>seconds()</c> (a compatibility helper for ported code).</summary>
+    public double Seconds() => NowTicks / (double)TimeSpan.TicksPerSecond;
 
     IDelayedCall IReactorTime.CallLater(TimeSpan delay, Action callable) => CallLater(delay, callable);
 
@@ -225,14 +262,20 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         ArgumentNullException.ThrowIfNull(callable);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         ThrowIfForeignThread();
-        var call = new DelayedCall(this, Seconds() + delay.TotalSeconds, callable) { Sequence = _sequence++ };
+        return CallAt(AddTicks(NowTicks, delay.Ticks), callable);
+    }
+
+    /// <summary>Schedules <paramref name="callable"/> at <paramref name="dueTicks"/> on the <see cref="NowTicks"/> scale.</summary>
+    internal DelayedCall CallAt(long dueTicks, Action callable)
+    {
+        var call = new DelayedCall(this, dueTicks, callable) { Sequence = _sequence++ };
         _timers.Insert(call);
         OnTimersChanged();
         return call;
     }
 
-    /// <summary>Schedules <paramref name="callable"/> after <paramref name="seconds"/> seconds.</summary>
-    public DelayedCall CallLater(double seconds, Action callable) => CallLater(TimeSpan.FromSeconds(seconds), callable);
+    /// <summary>Adds two tick counts, saturating at <see cref="long.MaxValue"/> (a delay of <see cref="TimeSpan.MaxValue"/> means never).</summary>
+    internal static long AddTicks(long ticks, long more) => more > 0 && ticks > long.MaxValue - more ? long.MaxValue : ticks + more;
 
     /// <inheritdoc />
     public IReadOnlyList<IDelayedCall> GetDelayedCalls()
@@ -452,6 +495,8 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         }
         _metrics?.Dispose();
         _metrics = null;
+        _wakeTimer?.Dispose();
+        _wakeTimer = null;
     }
 
     /// <summary>True when thread calls are waiting (the loop must not sleep).</summary>
@@ -468,9 +513,25 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         {
             return null;
         }
-        var seconds = next.Time - Seconds();
-        return seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(seconds, 2147483.0));
+        var ticks = next.DueTicks - NowTicks;
+        if (ticks <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+        if (!_systemTime)
+        {
+            // Another time source moves at its own pace (a test's fake clock may jump or stand still): sleeping for the
+            // real time left would be wrong either way. Its own timer wakes the loop when the next call falls due.
+            _wakeTimer ??= _timeSource.CreateTimer(s_wakeUp, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _wakeTimer.Change(TimeSpan.FromTicks(Math.Min(ticks, MaxWaitTicks)), Timeout.InfiniteTimeSpan);
+            // The source's time may have moved between the reading and the arming (another thread advancing a fake clock).
+            return next.DueTicks <= NowTicks ? TimeSpan.Zero : null;
+        }
+        return TimeSpan.FromTicks(Math.Min(ticks, MaxWaitTicks));
     }
+
+    /// <summary>The longest single wait (Twisted's 2147483 s cap), within what every timer and wait API accepts.</summary>
+    private const long MaxWaitTicks = 2147483 * TimeSpan.TicksPerSecond;
 
     /// <summary>Runs one pass: the thread calls queued when it began, then the due timers, then a requested shutdown.</summary>
     private protected void RunUntilCurrent()
@@ -486,16 +547,16 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
 
         if (_timers.Count > 0)
         {
-            var now = Seconds();
+            var now = NowTicks;
             // Timers scheduled (or reset) from here on carry a sequence at or above the limit: they wait for the next pass.
             var limit = _sequence;
             var lag = _metrics?.Lag;
-            while (_timers.Peek() is { } top && top.Time <= now && top.Sequence < limit)
+            while (_timers.Peek() is { } top && top.DueTicks <= now && top.Sequence < limit)
             {
                 _timers.Pop();
                 if (lag is { Enabled: true })
                 {
-                    lag.Record(now - top.Time, _metrics!.Tag);
+                    lag.Record((now - top.DueTicks) / (double)TimeSpan.TicksPerSecond, _metrics!.Tag);
                 }
                 var callable = top.TakeForRun();
                 Invoke(callable, null, "timer");

@@ -20,6 +20,17 @@ public sealed class ReactorOptions
     /// <summary>The most threads the reactor's thread pool may use (Twisted's default, 10).</summary>
     public int MaxThreads { get; set; } = 10;
 
+    /// <summary>
+    /// Where the reactor reads the time: its <see cref="ReactorBase.Now"/>, its timers' due times and its
+    /// <see cref="ReactorBase.TimeProvider"/>'s timestamps and wall-clock time. Default <see cref="System.TimeProvider.System"/>.
+    /// </summary>
+    /// <remarks>
+    /// With another provider (a <c>FakeTimeProvider</c> in a test, say) the reactor sleeps until that provider's own timer
+    /// says its next delayed call is due, so moving the provider's time forward runs the reactor's due calls. The stall
+    /// detector measures real time whatever the provider.
+    /// </remarks>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>The logger factory; null means <see cref="AsyncCoreLogging.LoggerFactory"/>.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -111,7 +111,7 @@ internal sealed class TimerHeap
     }
 
     private static bool Before(DelayedCall a, DelayedCall b) =>
-        a.Time < b.Time || (a.Time == b.Time && a.Sequence < b.Sequence);
+        a.DueTicks < b.DueTicks || (a.DueTicks == b.DueTicks && a.Sequence < b.Sequence);
 
     private void SiftUp(int index)
     {

@@ -20,8 +20,8 @@ public sealed class LoopingCall
     private readonly Func<Deferred?> _function;
     private IDelayedCall? _call;
     private Deferred<LoopingCall>? _deferred;
-    private double _startTime;
-    private double? _realLastTime;
+    private TimeSpan _startTime;
+    private TimeSpan? _realLastTime;
     private bool _runAtStart;
 
     /// <summary>A loop calling <paramref name="function"/>.</summary>
@@ -79,9 +79,9 @@ public sealed class LoopingCall
 
     private Deferred? CountAndCall(Func<int, Deferred?> function)
     {
-        var now = Clock.Seconds();
-        var interval = Interval!.Value.TotalSeconds;
-        if (interval == 0)
+        var now = Clock.Now;
+        var interval = Interval!.Value;
+        if (interval == TimeSpan.Zero)
         {
             _realLastTime = now;
             return function(1);
@@ -96,7 +96,7 @@ public sealed class LoopingCall
         return null;
     }
 
-    private long IntervalOf(double time) => (long)((time - _startTime) / Interval!.Value.TotalSeconds);
+    private long IntervalOf(TimeSpan time) => (time - _startTime).Ticks / Interval!.Value.Ticks;
 
     /// <summary>
     /// Starts the loop. With <paramref name="now"/> true the function runs at once, inside this call; otherwise the
@@ -117,7 +117,7 @@ public sealed class LoopingCall
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
         Running = true;
         var deferred = _deferred = new Deferred<LoopingCall>(OnCancelled);
-        _startTime = Clock.Seconds();
+        _startTime = Clock.Now;
         _realLastTime = null;
         Interval = interval;
         _runAtStart = now;
@@ -164,7 +164,7 @@ public sealed class LoopingCall
         {
             _call = null;
             call.Cancel();
-            _startTime = Clock.Seconds();
+            _startTime = Clock.Now;
             ScheduleFrom(_startTime);
         }
     }
@@ -196,7 +196,7 @@ public sealed class LoopingCall
     {
         if (Running)
         {
-            ScheduleFrom(Clock.Seconds());
+            ScheduleFrom(Clock.Now);
         }
         else
         {
@@ -240,25 +240,14 @@ public sealed class LoopingCall
         }
     }
 
-    private void ScheduleFrom(double when)
+    private void ScheduleFrom(TimeSpan when)
     {
-        var interval = Interval!.Value.TotalSeconds;
-        double delay;
-        if (interval == 0)
-        {
-            delay = 0;
-        }
-        else
-        {
-            var runningFor = when - _startTime;
-            delay = interval - (runningFor % interval);
-            // Rounding can make the next grid point "now": then wait a whole interval instead of running twice.
-            if (when == when + delay)
-            {
-                delay = interval;
-            }
-        }
-        _call = Clock.CallLater(TimeSpan.FromSeconds(delay), RunOnce);
+        var interval = Interval!.Value;
+        // The first grid point strictly after now (whole ticks: no rounding can make it "now", as Twisted guards against).
+        var delay = interval == TimeSpan.Zero
+            ? TimeSpan.Zero
+            : interval - TimeSpan.FromTicks((when - _startTime).Ticks % interval.Ticks);
+        _call = Clock.CallLater(delay, RunOnce);
     }
 
     private static Func<Deferred?> Wrap(Action function)

@@ -50,9 +50,9 @@ public class DeferredTimeoutTests
         var d = new Deferred<string>();
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(9.5);
+        clock.Advance(TimeSpan.FromSeconds(9.5));
         DeferredAssert.NoResult(d);
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
 
         var failure = DeferredAssert.FailureResultOf(d, typeof(DeferredTimeoutException));
         Assert.Equal(Ten, ((DeferredTimeoutException)failure.Value).Timeout);
@@ -70,7 +70,7 @@ public class DeferredTimeoutTests
             return $"gave up after {timeout.TotalSeconds}s";
         });
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Equal("gave up after 10s", DeferredAssert.SuccessResultOf(d));
         Assert.True(seen?.Failure?.Check<CancelledException>());
@@ -83,7 +83,7 @@ public class DeferredTimeoutTests
         var d = new Deferred<string>(x => x.Callback("I was cancelled!"));
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Equal("I was cancelled!", DeferredAssert.SuccessResultOf(d));
     }
@@ -96,7 +96,7 @@ public class DeferredTimeoutTests
         var d = new Deferred<string>(x => x.Errback(error));
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Same(error, DeferredAssert.FailureResultOf(d).Value);
     }
@@ -124,7 +124,7 @@ public class DeferredTimeoutTests
         d.AddErrback(f => seenBefore = f);
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.IsType<CancelledException>(seenBefore?.Value);
         DeferredAssert.FailureResultOf(d, typeof(DeferredTimeoutException));
@@ -142,7 +142,7 @@ public class DeferredTimeoutTests
         });
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Equal("swallowed", DeferredAssert.SuccessResultOf(d));
     }
@@ -156,7 +156,7 @@ public class DeferredTimeoutTests
         d.AddCallback(s => { seen = s; });
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Equal("from canceller", seen);
         Assert.Equal("from canceller", DeferredAssert.SuccessResultOf(d));
@@ -172,7 +172,7 @@ public class DeferredTimeoutTests
         d.AddCallback(_ => slow);
         d.Callback(1);
 
-        clock.Advance(60);
+        clock.Advance(TimeSpan.FromSeconds(60));
 
         DeferredAssert.NoResult(d);
         Assert.False(slow.Called);
@@ -191,7 +191,7 @@ public class DeferredTimeoutTests
         d.AddTimeout(Ten, clock);
         d.Callback(1);
 
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.True(innerCancelled);
         DeferredAssert.FailureResultOf(d, typeof(DeferredTimeoutException));
@@ -205,7 +205,7 @@ public class DeferredTimeoutTests
         d.AddTimeout(TimeSpan.FromSeconds(5), clock);
         d.AddTimeout(Ten, clock);
 
-        clock.Advance(5);
+        clock.Advance(TimeSpan.FromSeconds(5));
 
         var failure = DeferredAssert.FailureResultOf(d, typeof(DeferredTimeoutException));
         Assert.Equal(TimeSpan.FromSeconds(5), ((DeferredTimeoutException)failure.Value).Timeout);

@@ -68,14 +68,14 @@ public class ClientServiceTests
         var (service, endpoint, clock, _) = Make();
         service.StartService();
         endpoint.Fail(0);
-        clock.Advance(1.9);
+        clock.Advance(TimeSpan.FromSeconds(1.9));
         Assert.Single(endpoint.Attempts);
-        clock.Advance(0.1);
+        clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.Equal(2, endpoint.Attempts.Count);
         endpoint.Fail(1);
-        clock.Advance(2.9);
+        clock.Advance(TimeSpan.FromSeconds(2.9));
         Assert.Equal(2, endpoint.Attempts.Count);
-        clock.Advance(0.1);
+        clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.Equal(3, endpoint.Attempts.Count);
     }
 
@@ -89,7 +89,7 @@ public class ClientServiceTests
         pump.Flush();
         var next = service.WhenConnected();
         Assert.False(next.Called);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         endpoint.Succeed(1);
         Assert.Same(built[1], next.Result);
     }
@@ -102,7 +102,7 @@ public class ClientServiceTests
         var d = service.WhenConnected(failAfterFailures: 2);
         endpoint.Fail(0);
         Assert.False(d.Called);
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         endpoint.Fail(1);
         Assert.IsType<ConnectionRefusedException>(d.ConsumeFailure()!.Value);
     }
@@ -116,7 +116,7 @@ public class ClientServiceTests
         var stopped = service.StopService();
         Assert.True(stopped.Called);
         Assert.False(built[0].Connected);
-        clock.Advance(100);
+        clock.Advance(TimeSpan.FromSeconds(100));
         Assert.Single(endpoint.Attempts);
     }
 
@@ -129,7 +129,7 @@ public class ClientServiceTests
         endpoint.Fail(0);
         service.StopService();
         Assert.IsType<CancelledException>(d.ConsumeFailure()!.Value);
-        clock.Advance(100);
+        clock.Advance(TimeSpan.FromSeconds(100));
         Assert.Single(endpoint.Attempts);
     }
 
@@ -149,7 +149,8 @@ public class ClientServiceTests
     [Fact]
     public void BackoffPolicy_GrowsThenCapsAndAddsJitterAfterTheCap()
     {
-        var policy = ClientService.BackoffPolicy(initialDelay: 1, maxDelay: 60, factor: 1.5, jitter: () => 0.25);
+        var policy = ClientService.BackoffPolicy(initialDelay: TimeSpan.FromSeconds(1), maxDelay: TimeSpan.FromMinutes(1), factor: 1.5,
+            jitter: () => TimeSpan.FromSeconds(0.25));
         Assert.Equal(TimeSpan.FromSeconds(1.25), policy(0));
         Assert.Equal(TimeSpan.FromSeconds(2.5), policy(2));
         Assert.Equal(TimeSpan.FromSeconds(60.25), policy(50));

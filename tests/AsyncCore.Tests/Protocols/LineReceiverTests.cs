@@ -63,7 +63,7 @@ public class LineReceiverTests
         var tester = Tester(clock);
         Feed(tester, "twiddle1\ntwiddle2\npause\ntwiddle3\n"u8.ToArray(), packetSize);
         Assert.Equal(["twiddle1", "twiddle2", "pause"], tester.ReceivedText);
-        clock.Advance(0);
+        clock.Advance(TimeSpan.Zero);
         Assert.Equal(["twiddle1", "twiddle2", "pause", "twiddle3"], tester.ReceivedText);
     }
 
@@ -77,7 +77,7 @@ public class LineReceiverTests
         var tester = Tester(clock);
         Feed(tester, "twiddle1\ntwiddle2\nlen 5\nrawpause\n12345twiddle3\n"u8.ToArray(), packetSize);
         Assert.Equal(["twiddle1", "twiddle2", "len 5", "rawpause", ""], tester.ReceivedText);
-        clock.Advance(0);
+        clock.Advance(TimeSpan.Zero);
         Assert.Equal(["twiddle1", "twiddle2", "len 5", "rawpause", "12345", "twiddle3"], tester.ReceivedText);
     }
 

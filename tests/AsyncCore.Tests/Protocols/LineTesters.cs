@@ -27,14 +27,14 @@ internal sealed class LineTester(Clock? clock = null) : LineReceiver
         else if (text == "pause")
         {
             PauseProducing();
-            clock!.CallLater(0, ResumeProducing);
+            clock!.CallLater(TimeSpan.Zero, ResumeProducing);
         }
         else if (text == "rawpause")
         {
             PauseProducing();
             SetRawMode();
             Received.Add([]);
-            clock!.CallLater(0, ResumeProducing);
+            clock!.CallLater(TimeSpan.Zero, ResumeProducing);
         }
         else if (text == "stop")
         {

@@ -30,9 +30,9 @@ public class PolicyTests
         var fired = 0;
         var timeout = new IdleTimeout(clock, () => fired++);
         timeout.SetTimeout(TimeSpan.FromSeconds(3));
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(0, fired);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, fired);
         Assert.False(timeout.Pending);
     }
@@ -44,11 +44,11 @@ public class PolicyTests
         var fired = 0;
         var timeout = new IdleTimeout(clock, () => fired++);
         timeout.SetTimeout(TimeSpan.FromSeconds(3));
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         timeout.ResetTimeout();
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(0, fired);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, fired);
     }
 
@@ -60,7 +60,7 @@ public class PolicyTests
         var timeout = new IdleTimeout(clock, () => fired++);
         Assert.Null(timeout.SetTimeout(TimeSpan.FromSeconds(3)));
         Assert.Equal(TimeSpan.FromSeconds(3), timeout.SetTimeout(null));
-        clock.Advance(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(0, fired);
         Assert.Empty(clock.GetDelayedCalls());
     }
@@ -72,9 +72,9 @@ public class PolicyTests
         var fired = 0;
         var timeout = new IdleTimeout(clock, () => fired++);
         timeout.SetTimeout(TimeSpan.FromSeconds(1));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         timeout.SetTimeout(TimeSpan.FromSeconds(2));
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(2, fired);
     }
 
@@ -170,9 +170,9 @@ public class PolicyTests
         var pump = Loopback.Connect(server, new Recorder());
         pump.ClientTransport.Write(new byte[30]);
         pump.Flush();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(pump.ServerTransport.ReadPaused);
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(pump.ServerTransport.ReadPaused);
     }
 
@@ -206,25 +206,25 @@ public class PolicyTests
         var factory = new ReconnectingClientFactory(clock) { Jitter = 0 };
         var connector = new FakeConnector(factory);
         factory.ClientConnectionFailed(connector, new Failure(new ConnectionRefusedException()));
-        Assert.Equal(Math.E, clock.GetDelayedCalls()[0].GetTime(), 6);
-        clock.Advance(Math.E);
+        Assert.Equal(Math.E, clock.GetDelayedCalls()[0].DueTime.TotalSeconds, 6);
+        clock.Advance(TimeSpan.FromSeconds(Math.E));
         Assert.Equal(1, connector.Connects);
         factory.ClientConnectionLost(connector, new Failure(new ConnectionLostException()));
-        Assert.Equal(Math.E * Math.E, factory.Delay, 6);
+        Assert.Equal(Math.E * Math.E, factory.Delay.TotalSeconds, 6);
     }
 
     [Fact]
     public void ReconnectingClientFactory_DelayIsCappedAtMaxDelay()
     {
         var clock = new Clock();
-        var factory = new ReconnectingClientFactory(clock) { Jitter = 0, MaxDelay = 10 };
+        var factory = new ReconnectingClientFactory(clock) { Jitter = 0, MaxDelay = TimeSpan.FromSeconds(10) };
         var connector = new FakeConnector(factory);
         for (var i = 0; i < 5; i++)
         {
             factory.ClientConnectionFailed(connector, new Failure(new ConnectionRefusedException()));
-            clock.Advance(100);
+            clock.Advance(TimeSpan.FromSeconds(100));
         }
-        Assert.Equal(10, factory.Delay);
+        Assert.Equal(TimeSpan.FromSeconds(10), factory.Delay);
         Assert.Equal(5, connector.Connects);
     }
 
@@ -237,7 +237,7 @@ public class PolicyTests
         for (var i = 0; i < 4; i++)
         {
             factory.ClientConnectionFailed(connector, new Failure(new ConnectionRefusedException()));
-            clock.Advance(10_000);
+            clock.Advance(TimeSpan.FromSeconds(10_000));
         }
         Assert.Equal(2, connector.Connects);
     }
@@ -250,7 +250,7 @@ public class PolicyTests
         var connector = new FakeConnector(factory);
         factory.ClientConnectionFailed(connector, new Failure(new ConnectionRefusedException()));
         factory.StopTrying();
-        clock.Advance(10_000);
+        clock.Advance(TimeSpan.FromSeconds(10_000));
         Assert.Equal(0, connector.Connects);
         Assert.Equal(1, connector.StopConnectingCalls);
         factory.ClientConnectionLost(connector, new Failure(new ConnectionLostException()));
@@ -265,7 +265,7 @@ public class PolicyTests
         var connector = new FakeConnector(factory);
         factory.ClientConnectionFailed(connector, new Failure(new ConnectionRefusedException()));
         factory.ResetDelay();
-        Assert.Equal(1.0, factory.Delay);
+        Assert.Equal(TimeSpan.FromSeconds(1), factory.Delay);
         Assert.Equal(0, factory.Retries);
     }
 
@@ -276,6 +276,6 @@ public class PolicyTests
         var factory = new ReconnectingClientFactory(clock) { Random = new Random(42) };
         var connector = new FakeConnector(factory);
         factory.ClientConnectionFailed(connector, new Failure(new ConnectionRefusedException()));
-        Assert.InRange(factory.Delay, Math.E * 0.5, Math.E * 1.5);
+        Assert.InRange(factory.Delay.TotalSeconds, Math.E * 0.5, Math.E * 1.5);
     }
 }

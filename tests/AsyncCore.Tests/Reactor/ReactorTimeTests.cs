@@ -6,13 +6,13 @@ namespace AsyncCore.Tests.Reactor;
 public class ReactorTimeTests
 {
     [Fact]
-    public void CallLater_Delay_GetTimeIsSecondsPlusDelay()
+    public void CallLater_Delay_DueTimeIsNowPlusDelay()
     {
         var reactor = ReactorTestSupport.Create(out _);
-        var before = reactor.Seconds();
+        var before = reactor.Now;
         var call = reactor.CallLater(TimeSpan.FromSeconds(5), () => { });
-        var after = reactor.Seconds();
-        Assert.InRange(call.GetTime(), before + 5, after + 5);
+        var after = reactor.Now;
+        Assert.InRange(call.DueTime, before + TimeSpan.FromSeconds(5), after + TimeSpan.FromSeconds(5));
         Assert.True(call.Active);
     }
 
@@ -126,9 +126,9 @@ public class ReactorTimeTests
     {
         var reactor = ReactorTestSupport.Create(out _);
         var call = reactor.CallLater(TimeSpan.FromSeconds(100), () => { });
-        var before = reactor.Seconds();
+        var before = reactor.Now;
         call.Reset(TimeSpan.FromSeconds(2));
-        Assert.InRange(call.GetTime(), before + 2, reactor.Seconds() + 2);
+        Assert.InRange(call.DueTime, before + TimeSpan.FromSeconds(2), reactor.Now + TimeSpan.FromSeconds(2));
     }
 
     [Fact]
@@ -136,9 +136,9 @@ public class ReactorTimeTests
     {
         var reactor = ReactorTestSupport.Create(out _);
         var call = reactor.CallLater(TimeSpan.FromSeconds(10), () => { });
-        var scheduled = call.GetTime();
+        var scheduled = call.DueTime;
         call.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(scheduled + 3, call.GetTime(), 6);
+        Assert.Equal(scheduled + TimeSpan.FromSeconds(3), call.DueTime);
     }
 
     [Fact]
@@ -248,13 +248,13 @@ public class ReactorTimeTests
     }
 
     [Fact]
-    public void Seconds_IsMonotonic()
+    public void Now_IsMonotonic()
     {
         var reactor = ReactorTestSupport.Create(out _);
-        var previous = reactor.Seconds();
+        var previous = reactor.Now;
         for (var i = 0; i < 1000; i++)
         {
-            var now = reactor.Seconds();
+            var now = reactor.Now;
             Assert.True(now >= previous);
             previous = now;
         }
@@ -326,6 +326,6 @@ public class ReactorTimeTests
         reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.FromMilliseconds(80), reactor.Stop));
         reactor.RunWithSafetyNet();
         Assert.Equal(calls.Count(c => !c.Cancelled), fired.Count);
-        Assert.Equal(fired.OrderBy(c => c.GetTime()).ThenBy(c => c.Sequence), fired);
+        Assert.Equal(fired.OrderBy(c => c.DueTime).ThenBy(c => c.Sequence), fired);
     }
 }

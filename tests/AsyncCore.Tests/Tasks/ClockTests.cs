@@ -10,7 +10,7 @@ public class ClockTests
     {
         var clock = new Clock();
         Assert.Equal(0, clock.Seconds());
-        clock.Advance(1.5);
+        clock.Advance(TimeSpan.FromSeconds(1.5));
         Assert.Equal(1.5, clock.Seconds());
     }
 
@@ -19,10 +19,10 @@ public class ClockTests
     {
         var clock = new Clock();
         var order = new List<int>();
-        clock.CallLater(3, () => order.Add(3));
-        clock.CallLater(1, () => order.Add(1));
-        clock.CallLater(2, () => order.Add(2));
-        clock.Advance(2);
+        clock.CallLater(TimeSpan.FromSeconds(3), () => order.Add(3));
+        clock.CallLater(TimeSpan.FromSeconds(1), () => order.Add(1));
+        clock.CallLater(TimeSpan.FromSeconds(2), () => order.Add(2));
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal([1, 2], order);
         Assert.Single(clock.GetDelayedCalls());
     }
@@ -35,9 +35,9 @@ public class ClockTests
         for (var i = 0; i < 10; i++)
         {
             var n = i;
-            clock.CallLater(1, () => order.Add(n));
+            clock.CallLater(TimeSpan.FromSeconds(1), () => order.Add(n));
         }
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(Enumerable.Range(0, 10), order);
     }
 
@@ -46,18 +46,18 @@ public class ClockTests
     {
         var clock = new Clock();
         var events = new List<string>();
-        clock.CallLater(1, () =>
+        clock.CallLater(TimeSpan.FromSeconds(1), () =>
         {
             events.Add("first");
-            clock.CallLater(0, () => events.Add("zero delay"));
-            clock.CallLater(0.5, () => events.Add("half"));
-            clock.CallLater(5, () => events.Add("later"));
+            clock.CallLater(TimeSpan.Zero, () => events.Add("zero delay"));
+            clock.CallLater(TimeSpan.FromSeconds(0.5), () => events.Add("half"));
+            clock.CallLater(TimeSpan.FromSeconds(5), () => events.Add("later"));
         });
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         // Inside the call the clock already reads 2, so "half" is due at 2.5 and "later" at 7.
         Assert.Equal(["first", "zero delay"], events);
         Assert.Equal(2, clock.GetDelayedCalls().Count);
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.Equal(["first", "zero delay", "half"], events);
     }
 
@@ -67,8 +67,8 @@ public class ClockTests
         var clock = new Clock();
         IDelayedCall? call = null;
         Exception? error = null;
-        call = clock.CallLater(1, () => error = Record.Exception(call!.Cancel));
-        clock.Advance(1);
+        call = clock.CallLater(TimeSpan.FromSeconds(1), () => error = Record.Exception(call!.Cancel));
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.IsType<AlreadyCalledException>(error);
     }
 
@@ -77,9 +77,9 @@ public class ClockTests
     {
         var clock = new Clock();
         var ran = false;
-        var call = clock.CallLater(1, () => ran = true);
+        var call = clock.CallLater(TimeSpan.FromSeconds(1), () => ran = true);
         call.Cancel();
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(ran);
         Assert.Empty(clock.GetDelayedCalls());
         Assert.Throws<AlreadyCancelledException>(call.Cancel);
@@ -90,14 +90,14 @@ public class ClockTests
     {
         var clock = new Clock();
         var order = new List<string>();
-        var a = clock.CallLater(1, () => order.Add("a"));
-        var b = clock.CallLater(2, () => order.Add("b"));
+        var a = clock.CallLater(TimeSpan.FromSeconds(1), () => order.Add("a"));
+        var b = clock.CallLater(TimeSpan.FromSeconds(2), () => order.Add("b"));
         a.Reset(TimeSpan.FromSeconds(3));
         b.Reset(TimeSpan.FromSeconds(0.5));
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.Equal(["b"], order);
-        Assert.Equal(3, a.GetTime());
-        clock.Advance(2.5);
+        Assert.Equal(TimeSpan.FromSeconds(3), a.DueTime);
+        clock.Advance(TimeSpan.FromSeconds(2.5));
         Assert.Equal(["b", "a"], order);
     }
 
@@ -106,11 +106,11 @@ public class ClockTests
     {
         var clock = new Clock();
         var ran = false;
-        var call = clock.CallLater(1, () => ran = true);
+        var call = clock.CallLater(TimeSpan.FromSeconds(1), () => ran = true);
         call.Delay(TimeSpan.FromSeconds(2));
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(ran);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(ran);
     }
 
@@ -120,14 +120,14 @@ public class ClockTests
         var clock = new Clock();
         var order = new List<string>();
         IDelayedCall? second = null;
-        clock.CallLater(1, () =>
+        clock.CallLater(TimeSpan.FromSeconds(1), () =>
         {
             order.Add("first");
             second!.Reset(TimeSpan.FromSeconds(1));
         });
-        second = clock.CallLater(1.5, () => order.Add("second"));
-        clock.CallLater(1.75, () => order.Add("third"));
-        clock.Pump([1, 0.5, 0.25, 0.25]);
+        second = clock.CallLater(TimeSpan.FromSeconds(1.5), () => order.Add("second"));
+        clock.CallLater(TimeSpan.FromSeconds(1.75), () => order.Add("third"));
+        clock.Pump([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(0.25), TimeSpan.FromSeconds(0.25)]);
         Assert.Equal(["first", "third", "second"], order);
     }
 

@@ -12,7 +12,7 @@ public class CooperatorTests
         {
             var steps = 0;
             return () => ++steps >= stepsPerTick;
-        }, tick => clock.CallLater(1, tick), started);
+        }, tick => clock.CallLater(TimeSpan.FromSeconds(1), tick), started);
 
     private static IEnumerable<Deferred?> Steps(List<string> log, string name, int count)
     {
@@ -33,7 +33,7 @@ public class CooperatorTests
         var b = cooperator.Coiterate(Steps(log, "b", 3));
         for (var i = 0; i < 10; i++)
         {
-            clock.Advance(1);
+            clock.Advance(TimeSpan.FromSeconds(1));
         }
         Assert.Equal(["a0", "b0", "a1", "b1", "a2", "b2"], log);
         Assert.True(a.HasResult);
@@ -47,7 +47,7 @@ public class CooperatorTests
         var cooperator = Create(clock);
         var iterator = Steps([], "x", 2).GetEnumerator();
         var d = cooperator.Coiterate(iterator);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Same(iterator, d.Result);
         Assert.Empty(clock.GetDelayedCalls());
     }
@@ -63,7 +63,7 @@ public class CooperatorTests
             throw new FormatException("step failed");
         }
         var d = cooperator.Coiterate(Failing());
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Throws<FormatException>(() => d.Result);
     }
 
@@ -82,12 +82,12 @@ public class CooperatorTests
         }
         var d = cooperator.Coiterate(Waiting());
         cooperator.Coiterate(Steps(log, "other", 2));
-        clock.Advance(1);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(["before", "other0", "other1"], log);
         Assert.False(d.Called);
         gate.Callback(1);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(["before", "other0", "other1", "after"], log);
         Assert.True(d.HasResult);
     }
@@ -98,7 +98,7 @@ public class CooperatorTests
         var clock = new Clock();
         var cooperator = Create(clock);
         var d = cooperator.Coiterate(new Deferred?[] { Deferred.Fail<int>(new IOException("send failed")) });
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Throws<IOException>(() => d.Result);
     }
 
@@ -110,12 +110,12 @@ public class CooperatorTests
         {
             var steps = 0;
             return () => ++steps >= 3;
-        }, tick => clock.CallLater(1, tick));
+        }, tick => clock.CallLater(TimeSpan.FromSeconds(1), tick));
         var log = new List<string>();
         cooperator.Coiterate(Steps(log, "s", 10));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(3, log.Count);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(6, log.Count);
     }
 
@@ -126,13 +126,13 @@ public class CooperatorTests
         var cooperator = Create(clock, stepsPerTick: 1);
         var log = new List<string>();
         var task = cooperator.Cooperate(Steps(log, "t", 5));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         task.Pause();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         var whilePaused = log.Count;
         Assert.Equal(0, cooperator.TaskCount);
         task.Resume();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(log.Count > whilePaused);
     }
 
@@ -154,10 +154,10 @@ public class CooperatorTests
         task.Pause();
         task.Pause();
         task.Resume();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Empty(log);
         task.Resume();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(3, log.Count);
     }
 
@@ -174,13 +174,13 @@ public class CooperatorTests
             log.Add("resumed");
         }
         var task = cooperator.Cooperate(Waiting());
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         task.Pause();
         gate.Callback(0);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Empty(log);
         task.Resume();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(["resumed"], log);
     }
 
@@ -192,10 +192,10 @@ public class CooperatorTests
         var log = new List<string>();
         var task = cooperator.Cooperate(Steps(log, "t", 10));
         var done = task.WhenDone();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         task.Stop();
         var count = log.Count;
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(count, log.Count);
         Assert.Throws<TaskStoppedException>(() => done.Result);
         Assert.Throws<TaskStoppedException>(task.Pause);
@@ -215,10 +215,10 @@ public class CooperatorTests
             log.Add("resumed");
         }
         var task = cooperator.Cooperate(Waiting());
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         task.Stop();
         gate.Callback(0);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Empty(log);
     }
 
@@ -228,7 +228,7 @@ public class CooperatorTests
         var clock = new Clock();
         var cooperator = Create(clock);
         var task = cooperator.Cooperate(Steps([], "t", 1));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Throws<TaskDoneException>(task.Pause);
         Assert.Throws<TaskDoneException>(task.Stop);
         Assert.True(task.WhenDone().HasResult);
@@ -248,7 +248,7 @@ public class CooperatorTests
         }
         var task = cooperator.Cooperate(Failing());
         var done = task.WhenDone();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Throws<TaskFailedException>(task.Stop);
         Assert.Throws<FormatException>(() => done.Result);
     }
@@ -259,7 +259,7 @@ public class CooperatorTests
         var clock = new Clock();
         var cooperator = Create(clock, stepsPerTick: 1);
         var d = cooperator.Coiterate(Steps([], "t", 10));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         cooperator.Stop();
         Assert.Throws<SchedulerStoppedException>(() => d.Result);
         Assert.False(cooperator.Running);
@@ -283,11 +283,11 @@ public class CooperatorTests
         var log = new List<string>();
         var d = cooperator.Coiterate(Steps(log, "t", 2));
         Assert.False(cooperator.Running);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Empty(log);
         cooperator.Start();
         Assert.True(cooperator.Running);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(d.HasResult);
     }
 

@@ -10,9 +10,9 @@ public class DeferLaterTests
     {
         var clock = new Clock();
         var d = clock.DeferLater(TimeSpan.FromSeconds(3), () => "done");
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(d.Called);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("done", d.Result);
     }
 
@@ -21,7 +21,7 @@ public class DeferLaterTests
     {
         var clock = new Clock();
         var d = clock.DeferLater(TimeSpan.FromSeconds(1), int () => throw new FormatException());
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Throws<FormatException>(() => d.Result);
     }
 
@@ -31,7 +31,7 @@ public class DeferLaterTests
         var clock = new Clock();
         var inner = new Deferred<int>();
         var d = clock.DeferLater(TimeSpan.FromSeconds(1), () => inner);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.False(d.HasResult);
         inner.Callback(7);
         Assert.Equal(7, d.Result);
@@ -45,7 +45,7 @@ public class DeferLaterTests
         var d = clock.DeferLater(TimeSpan.FromSeconds(1), () => ran = true);
         d.Cancel();
         Assert.Empty(clock.GetDelayedCalls());
-        clock.Advance(2);
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(ran);
         Assert.Throws<CancelledException>(() => d.Result);
     }
@@ -55,7 +55,7 @@ public class DeferLaterTests
     {
         var clock = new Clock();
         var d = clock.DeferLater(TimeSpan.FromSeconds(1));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(d.HasResult);
         Assert.Null(d.Result);
     }

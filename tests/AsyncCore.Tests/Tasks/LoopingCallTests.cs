@@ -11,11 +11,11 @@ public class LoopingCallTests
     public void Start_Now_RunsAtOnceThenEveryInterval()
     {
         var clock = new Clock();
-        var times = new List<double>();
+        var times = new List<TimeSpan>();
         var loop = new LoopingCall(clock, () => times.Add(clock.Now));
         var stopped = loop.Start(S(0.1));
-        clock.Pump([0.1, 0.1, 0.1]);
-        Assert.Equal([0.0, 0.1, 0.2, 0.3], times.Select(t => Math.Round(t, 6)));
+        clock.Pump([TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.1)]);
+        Assert.Equal([0.0, 0.1, 0.2, 0.3], times.Select(t => Math.Round(t.TotalSeconds, 6)));
         loop.Stop();
         Assert.Same(loop, stopped.Result);
         Assert.Empty(clock.GetDelayedCalls());
@@ -29,9 +29,9 @@ public class LoopingCallTests
         var loop = new LoopingCall(clock, () => count++);
         loop.Start(S(1), now: false);
         Assert.Equal(0, count);
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.Equal(0, count);
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.Equal(1, count);
     }
 
@@ -67,7 +67,7 @@ public class LoopingCallTests
         var d = loop.Start(S(10), now: false);
         loop.Stop();
         Assert.True(d.HasResult);
-        clock.Advance(20);
+        clock.Advance(TimeSpan.FromSeconds(20));
         Assert.Equal(0, count);
     }
 
@@ -85,7 +85,7 @@ public class LoopingCallTests
         });
         stopped = loop.Start(S(1), now: false);
         stopped.AddCallback(_ => events.Add("stopped"));
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(["function returns, fired=False", "stopped"], events);
         Assert.Empty(clock.GetDelayedCalls());
     }
@@ -128,12 +128,12 @@ public class LoopingCallTests
         });
         loop.Start(S(1));
         Assert.Single(pending);
-        clock.Advance(5);
+        clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Single(pending);
         Assert.Empty(clock.GetDelayedCalls());
         pending[0].Callback(0);
         Assert.Single(clock.GetDelayedCalls());
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(2, pending.Count);
     }
 
@@ -166,31 +166,31 @@ public class LoopingCallTests
     public void Overrun_SkipsMissedGridPoints_StaysOnGrid()
     {
         var clock = new Clock();
-        var times = new List<double>();
+        var times = new List<TimeSpan>();
         var loop = new LoopingCall(clock, () =>
         {
             times.Add(clock.Now);
             if (times.Count == 2)
             {
-                clock.Advance(2.5); // this run takes 2.5 intervals
+                clock.Advance(TimeSpan.FromSeconds(2.5)); // this run takes 2.5 intervals
             }
         });
         loop.Start(S(1));
-        clock.Advance(1);   // runs at 1 and takes until 3.5
-        clock.Advance(0.5); // 2 and 3 were missed; the next run is on the grid at 4
-        Assert.Equal([0.0, 1.0, 4.0], times.Select(t => Math.Round(t, 6)));
+        clock.Advance(TimeSpan.FromSeconds(1));   // runs at 1 and takes until 3.5
+        clock.Advance(TimeSpan.FromSeconds(0.5)); // 2 and 3 were missed; the next run is on the grid at 4
+        Assert.Equal([0.0, 1.0, 4.0], times.Select(t => Math.Round(t.TotalSeconds, 6)));
     }
 
     [Fact]
     public void ReactorTimeSkips_LateWakeUp_RunsOnceAndRealignsToGrid()
     {
         var clock = new Clock();
-        var times = new List<double>();
+        var times = new List<TimeSpan>();
         var loop = new LoopingCall(clock, () => times.Add(clock.Now));
         loop.Start(S(0.5));
-        clock.Advance(2.25);
-        clock.Advance(0.25);
-        Assert.Equal([0.0, 2.25, 2.5], times.Select(t => Math.Round(t, 6)));
+        clock.Advance(TimeSpan.FromSeconds(2.25));
+        clock.Advance(TimeSpan.FromSeconds(0.25));
+        Assert.Equal([0.0, 2.25, 2.5], times.Select(t => Math.Round(t.TotalSeconds, 6)));
     }
 
     [Fact]
@@ -200,9 +200,9 @@ public class LoopingCallTests
         var counts = new List<int>();
         var loop = LoopingCall.WithCount(clock, counts.Add);
         loop.Start(S(1));
-        clock.Advance(1);
-        clock.Advance(3);     // the reactor was busy for three intervals
-        clock.Advance(1.75);  // lands 1.75 intervals after the previous run: one whole grid point
+        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(3));     // the reactor was busy for three intervals
+        clock.Advance(TimeSpan.FromSeconds(1.75));  // lands 1.75 intervals after the previous run: one whole grid point
         Assert.Equal([1, 1, 3, 1], counts);
     }
 
@@ -216,12 +216,12 @@ public class LoopingCallTests
             counts.Add(count);
             if (counts.Count == 2)
             {
-                clock.Advance(3.5);
+                clock.Advance(TimeSpan.FromSeconds(3.5));
             }
         });
         loop.Start(S(1));
-        clock.Advance(1);
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.Equal([1, 1, 4], counts);
     }
 
@@ -240,9 +240,9 @@ public class LoopingCallTests
             }
         });
         loop.Start(TimeSpan.Zero);
-        clock.Advance(0);
-        clock.Advance(0);
-        clock.Advance(0);
+        clock.Advance(TimeSpan.Zero);
+        clock.Advance(TimeSpan.Zero);
+        clock.Advance(TimeSpan.Zero);
         Assert.Equal([1, 1, 1, 1], counts);
     }
 
@@ -259,9 +259,9 @@ public class LoopingCallTests
             return pending;
         });
         loop.Start(S(1));
-        clock.Advance(2.5);
+        clock.Advance(TimeSpan.FromSeconds(2.5));
         pending!.Callback(0);
-        clock.Advance(0.5);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.Equal([1, 3], counts);
     }
 
@@ -269,15 +269,15 @@ public class LoopingCallTests
     public void Reset_ReanchorsTheGridAtNow()
     {
         var clock = new Clock();
-        var times = new List<double>();
+        var times = new List<TimeSpan>();
         var loop = new LoopingCall(clock, () => times.Add(clock.Now));
         loop.Start(S(2), now: false);
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         loop.Reset();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Empty(times);
-        clock.Advance(1);
-        Assert.Equal([3.0], times);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([TimeSpan.FromSeconds(3)], times);
     }
 
     [Fact]
@@ -290,7 +290,7 @@ public class LoopingCallTests
         d.Cancel();
         Assert.False(loop.Running);
         Assert.Throws<CancelledException>(() => d.Result);
-        clock.Advance(5);
+        clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(1, count);
     }
 
@@ -306,10 +306,10 @@ public class LoopingCallTests
             return gate.Task;
         });
         loop.Start(S(1));
-        clock.Advance(3);
+        clock.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(1, runs);
         gate.SetResult();
-        clock.Advance(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(2, runs);
     }
 }
