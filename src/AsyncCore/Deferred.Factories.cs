@@ -5,7 +5,7 @@ public abstract partial class Deferred
     /// <summary>A Deferred that has already fired with <paramref name="value"/> (Twisted's <c>succeed</c>).</summary>
     public static Deferred<T> Succeed<T>(T value)
     {
-        if (Debug || (!typeof(T).IsValueType && value is Deferred or Failure))
+        if (DebugInfo.Capturing || (!typeof(T).IsValueType && value is Deferred or Failure))
         {
             // Keep Callback's checks (a Deferred is rejected, a Failure errbacks) and debug stacks.
             var d = new Deferred<T>();

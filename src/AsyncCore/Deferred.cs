@@ -45,7 +45,7 @@ public abstract partial class Deferred
     private protected Deferred()
     {
         Chain = this;
-        if (Debug)
+        if (DebugInfo.Capturing)
         {
             _debugInfo = new DebugInfo { Creator = CaptureCallerStack() };
         }
@@ -89,7 +89,8 @@ public abstract partial class Deferred
     /// <summary>
     /// When true, new Deferreds record the stack that created them and the stack that first fired them; both appear in
     /// <see cref="AlreadyCalledException"/> messages and in unhandled-error reports (Twisted's <c>setDebugging</c>).
-    /// Costly: leave off in production.
+    /// Costly: leave off in production. Process-wide, like Twisted's switch, for code that runs without a reactor; to
+    /// debug one reactor's thread only, use <c>ReactorOptions.DebugDeferreds</c> (or <see cref="UnhandledFailureTracker.Debug"/>).
     /// </summary>
     public static bool Debug { get; set; }
 
@@ -232,7 +233,7 @@ public abstract partial class Deferred
             }
             throw CreateAlreadyCalled();
         }
-        if (Debug)
+        if (DebugInfo.Capturing)
         {
             (_debugInfo ??= new DebugInfo()).Invoker = CaptureCallerStack();
         }

@@ -24,7 +24,7 @@ public sealed class Failure
     {
         ArgumentNullException.ThrowIfNull(exception);
         _dispatch = ExceptionDispatchInfo.Capture(exception);
-        if (Deferred.Debug)
+        if (DebugInfo.Capturing)
         {
             CreationStack = Deferred.CaptureCallerStack();
         }

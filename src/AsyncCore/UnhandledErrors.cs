@@ -4,26 +4,24 @@ using Microsoft.Extensions.Logging;
 namespace AsyncCore;
 
 /// <summary>
-/// Where "Unhandled error in Deferred" reports go: a Deferred that is garbage-collected while its last result is a
-/// <see cref="Failure"/> nobody handled is reported here, through <see cref="AsyncCoreLogging"/> and the
-/// <see cref="Reported"/> event.
+/// The garbage collector's safety net for "Unhandled error in Deferred": a Deferred that is collected while its last
+/// result is a <see cref="Failure"/> nobody consumed, and that no <see cref="UnhandledFailureTracker"/> has reported, is
+/// reported when the collector finalizes it. The deterministic report is the tracker's (a reactor reports at shutdown).
 /// </summary>
 /// <remarks>
-/// Reports come from the garbage collector's finalizer thread, at a time the collector chooses. For a deterministic
-/// check point (the end of a test, reactor shutdown) call <see cref="Flush"/>, which forces a full collection and waits
-/// for the reports to be made.
+/// A collected Deferred that was tracked is reported through its tracker's logger factory and
+/// <see cref="UnhandledFailureTracker.Reported"/> event; one created where no tracker was installed, through
+/// <see cref="AsyncCoreLogging.LoggerFactory"/>. Either way the report is a Critical event on the
+/// <c>AsyncCore.Deferred</c> category. Reports come from the finalizer thread, at a time the collector chooses;
+/// <see cref="Flush"/> forces a full collection and waits for them.
 /// </remarks>
 public static class UnhandledErrors
 {
+    // Process-wide because the finalizer path may have no tracker to count in: the total over every tracker and the
+    // collector, which is also how Flush tells how many reports it caused.
     private static long s_count;
 
-    /// <summary>
-    /// Raised for each unhandled failure, on the finalizer thread (or the thread calling <see cref="Flush"/>'s
-    /// collection). Handlers must be thread-safe and must not throw.
-    /// </summary>
-    public static event Action<UnhandledErrorReport>? Reported;
-
-    /// <summary>How many unhandled failures have been reported since the process started.</summary>
+    /// <summary>How many unhandled failures have been reported since the process started (by trackers and the collector).</summary>
     public static long Count => Interlocked.Read(ref s_count);
 
     /// <summary>
@@ -40,14 +38,27 @@ public static class UnhandledErrors
         return Count - before;
     }
 
-    internal static void Report(Failure failure, StackTrace? creator, StackTrace? invoker)
+    /// <summary>
+    /// Logs one report through <paramref name="tracker"/>'s logger factory (the process default without one) and raises
+    /// the tracker's event. Never throws: it runs on the finalizer thread too.
+    /// </summary>
+    internal static void Report(UnhandledErrorReport report, UnhandledFailureTracker? tracker)
     {
         Interlocked.Increment(ref s_count);
-        var report = new UnhandledErrorReport(failure, creator, invoker);
         try
         {
-            AsyncCoreLogging.Deferred.LogCritical(failure.Value, "Unhandled error in Deferred: {Failure}{DebugInfo}", failure, report.DebugText);
-            Reported?.Invoke(report);
+            var factory = tracker?.EffectiveLoggerFactory ?? AsyncCoreLogging.LoggerFactory;
+            var logger = factory.CreateLogger(AsyncCoreLogging.DeferredCategory);
+            if (report.Scope is { } scope)
+            {
+                logger.LogCritical(report.Failure.Value, "Unhandled error in Deferred (not consumed when {Scope} ended): {Failure}{DebugInfo}",
+                    scope, report.Failure, report.DebugText);
+            }
+            else
+            {
+                logger.LogCritical(report.Failure.Value, "Unhandled error in Deferred: {Failure}{DebugInfo}", report.Failure, report.DebugText);
+            }
+            tracker?.OnReported(report);
         }
 #pragma warning disable CA1031 // A finalizer must never throw: a failing logger cannot be reported anywhere else.
         catch (Exception)
@@ -58,11 +69,18 @@ public static class UnhandledErrors
 }
 
 /// <summary>One "Unhandled error in Deferred" report.</summary>
-/// <param name="Failure">The failure that nothing handled.</param>
-/// <param name="Creator">Where the Deferred was created, when <see cref="Deferred.Debug"/> was on.</param>
-/// <param name="Invoker">Where the Deferred was first fired, when <see cref="Deferred.Debug"/> was on.</param>
+/// <param name="Failure">The failure that nothing consumed.</param>
+/// <param name="Creator">Where the Deferred was created, when debugging was on (<see cref="Deferred.Debug"/> or
+/// <see cref="UnhandledFailureTracker.Debug"/>).</param>
+/// <param name="Invoker">Where the Deferred was first fired, when debugging was on.</param>
 public sealed record UnhandledErrorReport(Failure Failure, StackTrace? Creator, StackTrace? Invoker)
 {
+    /// <summary>
+    /// The <see cref="UnhandledFailureTracker.Name"/> of the tracker that found the failure still unconsumed at the end
+    /// of its scope; null when the garbage collector found it.
+    /// </summary>
+    public string? Scope { get; init; }
+
     /// <summary>The debug stacks as text, or an empty string when debugging was off.</summary>
     public string DebugText =>
         Creator is null && Invoker is null

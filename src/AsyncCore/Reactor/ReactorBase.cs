@@ -45,6 +45,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     private readonly long _timeOrigin;
     private readonly double _ticksPerTimestamp;
     private ITimer? _wakeTimer;
+    private IDisposable? _trackerInstallation;
     private ReactorThreadPool? _threadPool;
     private ReactorMetrics? _metrics;
     private long _sequence;
@@ -62,7 +63,9 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     {
         _options = options ?? new ReactorOptions();
         Name = _options.Name;
-        Logger = (_options.LoggerFactory ?? AsyncCoreLogging.LoggerFactory).CreateLogger("AsyncCore.Reactor");
+        // Without a factory of its own the reactor follows the process default, even if the application sets it later.
+        Logger = _options.LoggerFactory?.CreateLogger("AsyncCore.Reactor") ?? AsyncCoreLogging.CreateDefaultLogger("AsyncCore.Reactor");
+        UnhandledFailures = new UnhandledFailureTracker("reactor " + Name, _options.LoggerFactory) { Debug = _options.DebugDeferreds };
         StallThreshold = _options.StallThreshold;
         _timeSource = _options.TimeProvider ?? throw new ArgumentException("ReactorOptions.TimeProvider is null.", nameof(options));
         _systemTime = ReferenceEquals(_timeSource, TimeProvider.System);
@@ -82,6 +85,13 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
 
     /// <summary>The reactor's logger (category <c>AsyncCore.Reactor</c>).</summary>
     protected internal ILogger Logger { get; }
+
+    /// <summary>
+    /// The failed Deferreds of this reactor's thread that nobody has consumed yet. Installed on the reactor thread while
+    /// the reactor runs (it is also where AsyncCore logs there: <see cref="ReactorOptions.LoggerFactory"/>); what is still
+    /// in it when the reactor shuts down is reported then, after the shutdown triggers, as "Unhandled error in Deferred".
+    /// </summary>
+    public UnhandledFailureTracker UnhandledFailures { get; }
 
     /// <inheritdoc />
     public bool Running => _running;
@@ -413,6 +423,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         _metrics = new ReactorMetrics(this);
         _started = true;
         _stopped = false;
+        _trackerInstallation = UnhandledFailures.Install();
         FireSystemEvent(SystemEvents.Startup);
     }
 
@@ -481,17 +492,27 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     }
 
     /// <summary>
-    /// Called once the loop has ended: releases what the run held. Unless the loop was crashed and
-    /// <paramref name="mayRunAgain"/>, later thread calls are never run (workers waiting for one are released).
+    /// Called once the loop has ended, on the reactor thread: releases what the run held. Unless the loop was crashed and
+    /// <paramref name="mayRunAgain"/>, later thread calls are never run (workers waiting for one are released) and the
+    /// failed Deferreds nobody consumed are reported.
     /// </summary>
     private protected void FinishRunning(bool mayRunAgain)
     {
         _started = false;
         _running = false;
+        var installation = _trackerInstallation;
+        _trackerInstallation = null;
+        installation?.Dispose();
         if (!(mayRunAgain && _crashed))
         {
             _startedBefore = true;
             _abandoned.Cancel();
+            // The deterministic report: after the shutdown triggers, whatever failed and was never consumed. A crashed
+            // reactor that may run again keeps them tracked for its next run.
+            if (installation is not null)
+            {
+                UnhandledFailures.ReportPending();
+            }
         }
         _metrics?.Dispose();
         _metrics = null;

@@ -31,6 +31,18 @@ public sealed class ReactorOptions
     /// </remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>The logger factory; null means <see cref="AsyncCoreLogging.LoggerFactory"/>.</summary>
+    /// <summary>
+    /// Where the reactor and everything running on its thread log (AsyncCore's loggers, failing cancellers, stalls, the
+    /// "Unhandled error in Deferred" reports made at shutdown); the reactor's thread pool too. Null means
+    /// <see cref="AsyncCoreLogging.LoggerFactory"/> (standard error unless the application set it);
+    /// <c>NullLoggerFactory.Instance</c> silences the reactor.
+    /// </summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// When true, Deferreds and Failures created on the reactor's thread while it runs record where they were created and
+    /// first fired, and the unhandled-failure reports include those stacks (<see cref="Deferred.Debug"/> for this
+    /// reactor only). Costly: for tests and investigations. Default false.
+    /// </summary>
+    public bool DebugDeferreds { get; set; }
 }

@@ -129,6 +129,33 @@ public sealed class HostLoopReactorTests : IDisposable
         Assert.Equal([true, true], threads);
     }
 
+    [Fact]
+    public void Shutdown_ReportsFailuresNobodyConsumed_IncludingOnesFromHostCallbacksBetweenPasses()
+    {
+        var logs = new ListLoggerFactory();
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = logs });
+        reactor.Start();
+        var kept = new ConcurrentQueue<Deferred>();
+        var posted = new ManualResetEventSlim();
+        // A host callback (a button handler, say) runs on the reactor thread outside any pass.
+        _loop.Context.Post(_ =>
+        {
+            kept.Enqueue(Deferred.Fail<int>(new IOException("from the host")));
+            posted.Set();
+        }, null);
+        posted.WaitOrFail("the host callback");
+        reactor.CallFromThread(() => kept.Enqueue(Deferred.Fail<int>(new IOException("from a pass"))));
+
+        reactor.CallFromThread(reactor.Stop);
+        reactor.Completion.WaitOrFail("shutdown");
+
+        var reports = logs.Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Critical).Select(e => e.Message).ToList();
+        Assert.Equal(2, reports.Count);
+        Assert.Contains(reports, m => m.Contains("from the host", StringComparison.Ordinal));
+        Assert.Contains(reports, m => m.Contains("from a pass", StringComparison.Ordinal));
+        GC.KeepAlive(kept);
+    }
+
     /// <summary>A minimal UI-like loop: one thread running posted callbacks in order.</summary>
     private sealed class SingleThreadLoop : IDisposable
     {
