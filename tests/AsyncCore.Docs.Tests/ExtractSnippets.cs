@@ -1,3 +1,4 @@
+// Not generated code (files named *.g.cs are skipped by analyzers): the snippets must face the analyzers a user runs.
 // The MSBuild task (compiled by RoslynCodeTaskFactory) that turns the Markdown snippets into C# files.
 using System;
 using System.Collections.Generic;
@@ -21,7 +22,7 @@ public sealed class ExtractSnippets : Task
     public override bool Execute()
     {
         Directory.CreateDirectory(OutputDirectory);
-        foreach (var stale in Directory.GetFiles(OutputDirectory, "*.g.cs"))
+        foreach (var stale in Directory.GetFiles(OutputDirectory, "*.cs"))
         {
             File.Delete(stale);
         }
@@ -52,8 +53,10 @@ public sealed class ExtractSnippets : Task
                 }
                 else
                 {
-                    var name = Regex.Replace(relative.Replace(".md", ""), @"[^A-Za-z0-9]", "_") + "_" + index;
-                    File.WriteAllText(Path.Combine(OutputDirectory, name + ".g.cs"), Translate(name, relative, start + 1, lines.Skip(start).Take(end - start).ToArray()));
+                    var name = string.Concat(Regex.Split(relative.Replace(".md", ""), "[^A-Za-z0-9]+")
+                        .Where(part => part.Length > 0)
+                        .Select(part => char.ToUpperInvariant(part[0]) + (part.ToUpperInvariant() == part ? part.Substring(1).ToLowerInvariant() : part.Substring(1)))) + index;
+                    File.WriteAllText(Path.Combine(OutputDirectory, name + ".snippet.cs"), Translate(name, relative, start + 1, lines.Skip(start).Take(end - start).ToArray()));
                     manifest.Add($"{id} {name}");
                 }
                 i = end;
@@ -71,7 +74,7 @@ public sealed class ExtractSnippets : Task
             text.AppendLine($"        \"{entry}\",");
         }
         text.AppendLine("    ];").AppendLine("}");
-        File.WriteAllText(Path.Combine(OutputDirectory, "Manifest.g.cs"), text.ToString());
+        File.WriteAllText(Path.Combine(OutputDirectory, "Manifest.snippet.cs"), text.ToString());
         Log.LogMessage(MessageImportance.Normal, $"Extracted {manifest.Count} snippets into {OutputDirectory}");
         return !Log.HasLoggedErrors;
     }
