@@ -14,10 +14,12 @@ namespace AsyncCore.Endpoints;
 /// </summary>
 /// <remarks>
 /// Server types (lower-case, as in Twisted): <c>tcp:PORT[:interface=IP][:backlog=N]</c>, <c>tcp6:PORT[:interface=::]</c>,
-/// <c>unix:PATH[:mode=666][:backlog=N][:lockfile=0]</c>,
+/// <c>unix:PATH[:mode=666][:backlog=N][:lockfile=1]</c> (<c>lockfile</c> on by default, as in Twisted: the port holds the
+/// PID lock file <c>PATH.lock</c>, see <see cref="IReactorUnix.ListenUnix"/>),
 /// <c>ssl:PORT[:privateKey=server.pem][:certKey=PEM][:extraCertChain=PEM][:sslmethod=TLSv1_2_METHOD][:interface=][:backlog=]</c>.
 /// Client types (any case): <c>tcp:HOST:PORT</c> or <c>tcp:host=H:port=P[:timeout=S][:bindAddress=IP]</c>,
-/// <c>unix:PATH</c> or <c>unix:path=P[:timeout=S][:lockfile=0]</c>,
+/// <c>unix:PATH</c> or <c>unix:path=P[:timeout=S][:lockfile=0]</c> (<c>lockfile=1</c>: connect only when a live process
+/// holds <c>PATH.lock</c>),
 /// <c>ssl:HOST:PORT[:certKey=][:privateKey=][:caCertsDir=DIR][:hostname=NAME]</c> (no verification unless
 /// <c>caCertsDir</c> or <c>hostname</c> is given, as in Twisted), and
 /// <c>tls:HOST:PORT[:timeout=][:bindAddress=][:certificate=][:privateKey=][:trustRoots=]</c> (verifies the host name;
@@ -63,15 +65,9 @@ public static class Endpoint
                     }
                 }
                 var backlog = bound.TryGetValue("backlog", out var b) ? EndpointDescription.Integer("unix", "backlog", b, 0) : 50;
-                if (bound.TryGetValue("lockfile", out var lockfile))
-                {
-                    // Twisted's PID lock file is not supported; reject rather than silently ignore a request for it.
-                    if (EndpointDescription.Flag("unix", "lockfile", lockfile))
-                    {
-                        throw new EndpointFormatException("unix: lockfile=1 (a PID lock file) is not supported.");
-                    }
-                }
-                return new UnixServerEndpoint(Need<IReactorUnix>(reactor), path, backlog, mode);
+                // On by default, as Twisted's server strings (unlike UnixServerEndpoint's constructor).
+                var wantPid = !bound.TryGetValue("lockfile", out var lockfile) || EndpointDescription.Flag("unix", "lockfile", lockfile);
+                return new UnixServerEndpoint(Need<IReactorUnix>(reactor), path, backlog, mode, wantPid);
             }
             case "ssl":
             {
@@ -126,11 +122,8 @@ public static class Endpoint
                 var bound = parsed.Bind("unix", "path", "timeout", "lockfile");
                 var path = EndpointDescription.Required(bound, "unix", "path");
                 TimeSpan? timeout = bound.TryGetValue("timeout", out var t) ? TimeSpan.FromSeconds(EndpointDescription.Seconds("unix", "timeout", t)) : null;
-                if (bound.TryGetValue("lockfile", out var lockfile) && EndpointDescription.Flag("unix", "lockfile", lockfile))
-                {
-                    throw new EndpointFormatException("unix: lockfile=1 (a PID lock file) is not supported.");
-                }
-                return new UnixClientEndpoint(Need<IReactorUnix>(reactor), path, timeout);
+                var checkPid = bound.TryGetValue("lockfile", out var lockfile) && EndpointDescription.Flag("unix", "lockfile", lockfile);
+                return new UnixClientEndpoint(Need<IReactorUnix>(reactor), path, timeout, checkPid);
             }
             case "SSL":
             {

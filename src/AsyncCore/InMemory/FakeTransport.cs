@@ -10,7 +10,7 @@ namespace AsyncCore.InMemory;
 /// buffered until an <see cref="IOPump"/> moves them; the transport applies the same producer rules as a socket transport
 /// (push producers paused above <see cref="HighWaterMark"/> and resumed once drained; pull producers asked after each pump).
 /// </summary>
-public sealed class FakeTransport : ITransport
+public sealed class FakeTransport : ITransport, IAbortWithReason
 {
     private static readonly ILogger Logger = AsyncCoreLogging.CreateLogger("AsyncCore.InMemory.FakeTransport");
 
@@ -113,6 +113,23 @@ public sealed class FakeTransport : ITransport
         _outgoingBytes = 0;
         Pump?.Schedule();
     }
+
+    /// <inheritdoc />
+    void IAbortWithReason.AbortConnection(Exception reason)
+    {
+        if (Aborted || Disconnected)
+        {
+            return;
+        }
+        AbortReason = reason;
+        AbortConnection();
+    }
+
+    /// <summary>
+    /// The reason the protocol closed the connection with (<see cref="LineReceiver.StopParsing"/>): its
+    /// <see cref="IProtocol.ConnectionLost"/> gets it, and the peer sees a clean close.
+    /// </summary>
+    public Exception? AbortReason { get; private set; }
 
     /// <inheritdoc />
     public void LoseWriteConnection()

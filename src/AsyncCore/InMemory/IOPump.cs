@@ -144,7 +144,13 @@ public sealed class IOPump
             return false;
         }
         var other = closing == ClientTransport ? ServerTransport : ClientTransport;
-        if (closing.Aborted)
+        if (closing.AbortReason is { } reason)
+        {
+            // Closed by the protocol with a reason: an orderly close, as Twisted makes for a reason returned from dataReceived.
+            closing.Lose(new Failure(reason));
+            other.Lose(new Failure(new ConnectionDoneException()));
+        }
+        else if (closing.Aborted)
         {
             closing.Lose(new Failure(new ConnectionAbortedException()));
             other.Lose(new Failure(new ConnectionLostException("Connection reset by peer.")));

@@ -7,7 +7,7 @@ namespace AsyncCore.InMemory;
 /// A transport that records what is written, for unit tests of protocols (Twisted's <c>internet.testing.StringTransport</c>).
 /// <see cref="LoseConnection"/> only sets <see cref="Disconnecting"/>; nothing calls <see cref="IProtocol.ConnectionLost"/>.
 /// </summary>
-public class StringTransport : ITransport
+public class StringTransport : ITransport, IAbortWithReason
 {
     private readonly MemoryStream _written = new();
 
@@ -70,6 +70,19 @@ public class StringTransport : ITransport
         Disconnecting = true;
         Disconnected = true;
     }
+
+    /// <inheritdoc />
+    void IAbortWithReason.AbortConnection(Exception reason)
+    {
+        if (!Disconnected)
+        {
+            AbortReason = reason;
+            AbortConnection();
+        }
+    }
+
+    /// <summary>The reason the protocol closed the connection with (<see cref="LineReceiver.StopParsing"/>), if any.</summary>
+    public Exception? AbortReason { get; private set; }
 
     /// <inheritdoc />
     public void LoseWriteConnection() => WriteClosed = true;

@@ -11,16 +11,31 @@ namespace AsyncCore.Protocols;
 /// </remarks>
 public sealed class FileSender : IPullProducer
 {
-    /// <summary>The chunk size, 16 KiB as in Twisted (<c>CHUNK_SIZE</c>).</summary>
-    public const int ChunkSize = 16 * 1024;
+    /// <summary>The default chunk size, 16 KiB as in Twisted (<c>CHUNK_SIZE</c>).</summary>
+    public const int DefaultChunkSize = 16 * 1024;
 
     private Stream? _file;
     private IConsumer? _consumer;
     private Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? _transform;
     private Deferred<byte?>? _deferred;
     private byte? _lastSent;
-    private readonly byte[] _chunk = new byte[ChunkSize];
+    private readonly byte[] _chunk;
     private bool _reading;
+
+    /// <summary>Creates a sender that reads and writes <paramref name="chunkSize"/> bytes at a time.</summary>
+    /// <param name="chunkSize">
+    /// The most bytes read and written per <see cref="ResumeProducing"/> (Twisted's <c>CHUNK_SIZE</c>, which a subclass
+    /// overrides there): larger chunks mean fewer writes, smaller ones less memory per transfer.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is zero or negative.</exception>
+    public FileSender(int chunkSize = DefaultChunkSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        _chunk = new byte[chunkSize];
+    }
+
+    /// <summary>The most bytes read and written per <see cref="ResumeProducing"/> (<see cref="DefaultChunkSize"/> unless given).</summary>
+    public int ChunkSize => _chunk.Length;
 
     /// <summary>
     /// Starts sending <paramref name="file"/> to <paramref name="consumer"/>, registering as its pull producer. The Deferred

@@ -10,14 +10,21 @@ namespace AsyncCore.Protocols;
 /// <see cref="MaxLength"/> plus the delimiter's length (so that a delimiter split across reads is tolerated).</para>
 /// <para>Processing stops when the transport is disconnecting or the receiver is paused; <see cref="PausableProtocol.ResumeProducing"/>
 /// resumes from the buffer. Calling <see cref="BufferedProtocol.DataReceived"/> from inside <see cref="LineReceived"/> only appends to the
-/// buffer, so switching modes never grows the stack. Twisted's "a truthy return value stops parsing" is replaced by
-/// <see cref="PausableProtocol.PauseProducing"/>; an exception thrown from a callback closes the connection.</para>
+/// buffer, so switching modes never grows the stack.</para>
+/// <para>Twisted's "a reason returned from <c>lineReceived</c> or <c>rawDataReceived</c> stops the parsing and closes
+/// the connection with it" is <see cref="StopParsing"/>: the lines (or raw data) after the current one, even those
+/// already received in the same read, are not delivered, and the connection closes with that reason.
+/// <see cref="PausableProtocol.PauseProducing"/> stops delivery for a while instead; an exception thrown from a callback
+/// closes the connection and is logged.</para>
 /// </remarks>
 public abstract class LineReceiver : PausableProtocol
 {
     private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
     private byte[] _delimiter = s_crlf;
     private int _scanned;
+    private Exception? _stopReason;
+    private bool _parsing;
+    private bool _closedForStop;
 
     /// <summary>The line delimiter; <c>\r\n</c> by default.</summary>
     public byte[] Delimiter
@@ -53,8 +60,79 @@ public abstract class LineReceiver : PausableProtocol
     /// <param name="line">The offending bytes (for a complete line: the line, the delimiter and the rest of the buffer).</param>
     protected virtual void LineLengthExceeded(ReadOnlySpan<byte> line) => TransportOrNull?.LoseConnection();
 
+    /// <summary>True once <see cref="StopParsing"/> was called: nothing more is delivered.</summary>
+    public bool ParsingStopped => _stopReason is not null;
+
+    /// <summary>
+    /// Stops delivering data and closes the connection with <paramref name="reason"/> (Twisted's <c>lineReceived</c>
+    /// or <c>rawDataReceived</c> returning a reason, such as <c>ConnectionLost()</c>). Called from
+    /// <see cref="LineReceived"/> or <see cref="RawDataReceived"/>, the rest of the data already received (later lines
+    /// in the same read included) is not delivered, and the connection is closed once the callback returns. Called
+    /// elsewhere, the connection is closed at once.
+    /// </summary>
+    /// <remarks>
+    /// The close drops data not yet sent, as Twisted's does, and <see cref="IProtocol.ConnectionLost"/> later gets
+    /// <paramref name="reason"/> (on the socket transports, <see cref="InMemory.FakeTransport"/> and through
+    /// <see cref="ProtocolWrapper"/>s; <see cref="InMemory.StringTransport"/> records it in
+    /// <see cref="InMemory.StringTransport.AbortReason"/>). On a transport of another kind the connection is aborted
+    /// (<see cref="ITransport.AbortConnection"/>). Later calls do nothing: the first reason wins.
+    /// </remarks>
+    /// <param name="reason">Why the connection is closed; what <see cref="IProtocol.ConnectionLost"/> gets.</param>
+    protected void StopParsing(Exception reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        if (_stopReason is not null)
+        {
+            return;
+        }
+        _stopReason = reason;
+        if (!_parsing)
+        {
+            CloseForStop();
+        }
+    }
+
+    private void CloseForStop()
+    {
+        if (_closedForStop || _stopReason is null || TransportOrNull is not { } transport)
+        {
+            return;
+        }
+        _closedForStop = true;
+        if (transport is IAbortWithReason withReason)
+        {
+            withReason.AbortConnection(_stopReason);
+        }
+        else
+        {
+            transport.AbortConnection();
+        }
+    }
+
     /// <inheritdoc />
     private protected override void ParseBuffer()
+    {
+        if (_stopReason is not null)
+        {
+            return;
+        }
+        _parsing = true;
+        try
+        {
+            Parse();
+        }
+        finally
+        {
+            _parsing = false;
+        }
+        // After the loop, as Twisted's transport acts on the reason once dataReceived has returned it.
+        if (_stopReason is not null)
+        {
+            CloseForStop();
+        }
+    }
+
+    private void Parse()
     {
         while (_buffer.Length > 0 && !Paused)
         {
@@ -89,7 +167,7 @@ public abstract class LineReceiver : PausableProtocol
                 _buffer.Consume(index + _delimiter.Length);
                 _scanned = 0;
                 LineReceived(complete);
-                if (TransportOrNull is { Disconnecting: true })
+                if (_stopReason is not null || TransportOrNull is { Disconnecting: true })
                 {
                     return;
                 }
@@ -100,6 +178,10 @@ public abstract class LineReceiver : PausableProtocol
                 _buffer.Clear();
                 _scanned = 0;
                 RawDataReceived(raw);
+                if (_stopReason is not null)
+                {
+                    return;
+                }
             }
         }
     }

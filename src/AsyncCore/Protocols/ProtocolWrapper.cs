@@ -6,7 +6,7 @@ namespace AsyncCore.Protocols;
 /// A protocol that wraps another one and is the transport the inner protocol sees (Twisted's
 /// <c>policies.ProtocolWrapper</c>). Override members to watch or alter the traffic; the defaults forward everything.
 /// </summary>
-public class ProtocolWrapper : Protocol, ITransport, IHalfCloseableProtocol
+public class ProtocolWrapper : Protocol, ITransport, IHalfCloseableProtocol, IAbortWithReason
 {
     /// <summary>Wraps <paramref name="wrappedProtocol"/> for <paramref name="factory"/>.</summary>
     public ProtocolWrapper(WrappingFactory factory, IProtocol wrappedProtocol)
@@ -62,6 +62,19 @@ public class ProtocolWrapper : Protocol, ITransport, IHalfCloseableProtocol
 
     /// <inheritdoc />
     public virtual void AbortConnection() => Transport.AbortConnection();
+
+    /// <inheritdoc />
+    void IAbortWithReason.AbortConnection(Exception reason)
+    {
+        if (Transport is IAbortWithReason withReason)
+        {
+            withReason.AbortConnection(reason);
+        }
+        else
+        {
+            Transport.AbortConnection();
+        }
+    }
 
     /// <inheritdoc />
     public virtual void LoseWriteConnection() => Transport.LoseWriteConnection();

@@ -57,6 +57,8 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     private bool _startedBefore;
     private bool _justStopped;
     private bool _crashed;
+    // 1 from a successful start until the loop has finished (FinishRunning): what a second Run is refused on.
+    private int _claimed;
 
     /// <summary>Creates the shared state; <paramref name="options"/> null means the defaults.</summary>
     private protected ReactorBase(ReactorOptions? options)
@@ -403,18 +405,22 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     // ---- the loop -------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Checks that the reactor may start, makes the calling thread the reactor thread and fires the startup event
-    /// (before triggers see <see cref="Running"/> false; the during phase sets it; <see cref="CallWhenRunning"/>
-    /// callbacks run in the after phase).
+    /// Checks that the reactor may start and claims it for the calling thread, which becomes the reactor thread. Changes
+    /// nothing when it throws: a <c>Run</c> refused because the reactor is running must leave that run alone (its
+    /// <see cref="Stop"/>, its shutdown triggers, its loop).
     /// </summary>
-    private protected void StartRunning()
+    /// <exception cref="ReactorAlreadyRunningException">The reactor is running (its loop has not returned).</exception>
+    /// <exception cref="ReactorNotRestartableException">The reactor was stopped before.</exception>
+    private void ClaimStart()
     {
-        if (_started)
+        // Atomic: two threads calling Run at once must not both start the loop.
+        if (Interlocked.CompareExchange(ref _claimed, 1, 0) != 0)
         {
             throw new ReactorAlreadyRunningException();
         }
         if (_startedBefore)
         {
+            Volatile.Write(ref _claimed, 0);
             throw new ReactorNotRestartableException();
         }
         // Not marked as started before here: only Stop makes a reactor unrestartable (Twisted), so Run may follow Crash.
@@ -424,6 +430,16 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         _started = true;
         _stopped = false;
         _trackerInstallation = UnhandledFailures.Install();
+    }
+
+    /// <summary>
+    /// Checks that the reactor may start (changing nothing when it may not), makes the calling thread the reactor thread
+    /// and fires the startup event (before triggers see <see cref="Running"/> false; the during phase sets it;
+    /// <see cref="CallWhenRunning"/> callbacks run in the after phase).
+    /// </summary>
+    private protected void StartRunning()
+    {
+        ClaimStart();
         FireSystemEvent(SystemEvents.Startup);
     }
 
@@ -434,11 +450,14 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     /// </summary>
     private protected void RunLoop(SynchronizationContext context, Action<ReactorBase> waitForWork)
     {
+        // Outside the try: a refused Run (the reactor runs, or ran) must not reach FinishRunning, which would end the
+        // running loop without its shutdown sequence and make the reactor unrestartable.
+        ClaimStart();
         var previous = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(context);
         try
         {
-            StartRunning();
+            FireSystemEvent(SystemEvents.Startup);
             while (Started)
             {
                 RunUntilCurrent();
@@ -518,6 +537,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
         _metrics = null;
         _wakeTimer?.Dispose();
         _wakeTimer = null;
+        Volatile.Write(ref _claimed, 0);
     }
 
     /// <summary>True when thread calls are waiting (the loop must not sleep).</summary>

@@ -46,11 +46,12 @@ public abstract partial class ReactorBase : IReactorTcp, IReactorUnix, IReactorU
     }
 
     /// <inheritdoc />
-    public IListeningPort ListenUnix(string path, Factory factory, int backlog = 50, int mode = 438)
+    public IListeningPort ListenUnix(string path, Factory factory, int backlog = 50, int mode = 438, bool wantPid = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(factory);
         var endpoint = new UnixDomainSocketEndPoint(path);
+        var lockFile = wantPid ? AcquireUnixLock(path, endpoint) : null;
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -64,11 +65,41 @@ public abstract partial class ReactorBase : IReactorTcp, IReactorUnix, IReactorU
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             socket.Dispose();
+            // Twisted keeps the lock after a failed bind (until the process exits); released here, nothing needs it.
+            lockFile?.Unlock();
             throw new CannotListenException(endpoint, e);
         }
-        var port = new StreamPort(this, socket, factory, null, Network, path);
+        var port = new StreamPort(this, socket, factory, null, Network, path, lockFile);
         port.Start();
         return port;
+    }
+
+    /// <summary>
+    /// Takes the PID lock file <c>PATH.lock</c> of a UNIX socket (Twisted's <c>wantPID</c>); after taking over a stale
+    /// lock, removes the socket file its dead owner left behind.
+    /// </summary>
+    private static FilesystemLock AcquireUnixLock(string path, EndPoint endpoint)
+    {
+        var lockFile = new FilesystemLock(path + ".lock");
+        bool acquired;
+        try
+        {
+            acquired = lockFile.Lock();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CannotListenException(endpoint, e);
+        }
+        if (!acquired)
+        {
+            throw new CannotListenException(endpoint,
+                new IOException($"Cannot acquire lock {lockFile.Name}: a live process holds it (its id is the link's target)."));
+        }
+        if (lockFile.Clean == false)
+        {
+            UnixSocketFile.RemoveIfSocket(path);
+        }
+        return lockFile;
     }
 
     /// <inheritdoc />

@@ -21,10 +21,12 @@ public sealed class StreamPort : IListeningPort, IClosable
     private readonly NetworkRegistry _registry;
     private readonly EndPoint _host;
     private readonly string? _unixPath;
+    private readonly FilesystemLock? _lockFile;
     private Deferred<object?>? _stopped;
     private bool _closed;
 
-    internal StreamPort(ReactorBase reactor, Socket listener, Factory factory, TlsServerOptions? tls, NetworkRegistry registry, string? unixPath)
+    internal StreamPort(ReactorBase reactor, Socket listener, Factory factory, TlsServerOptions? tls, NetworkRegistry registry, string? unixPath,
+        FilesystemLock? lockFile = null)
     {
         _reactor = reactor;
         _listener = listener;
@@ -33,6 +35,7 @@ public sealed class StreamPort : IListeningPort, IClosable
         _registry = registry;
         _host = listener.LocalEndPoint!;
         _unixPath = unixPath;
+        _lockFile = lockFile;
     }
 
     /// <summary>The factory building this port's protocols.</summary>
@@ -183,6 +186,18 @@ public sealed class StreamPort : IListeningPort, IClosable
             catch (IOException)
             {
                 // Someone else took the path over; leave it.
+            }
+        }
+        if (_lockFile is { Locked: true })
+        {
+            // After the socket file, as Twisted's unix.Port: whoever takes the lock next finds the path free.
+            try
+            {
+                _lockFile.Unlock();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                _reactor.Logger.LogWarning(e, "Could not release the lock file {LockFile}", _lockFile.Name);
             }
         }
     }

@@ -21,7 +21,7 @@ namespace AsyncCore.Transports;
 /// it. Writes are copied into a write buffer and sent by one send loop; a registered streaming producer is paused once
 /// the buffer holds more than <see cref="HighWaterMark"/> bytes and resumed when it falls to <see cref="LowWaterMark"/>.</para>
 /// </remarks>
-public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
+public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection, IAbortWithReason
 {
     private const int ReadBufferSize = 64 * 1024;
 
@@ -435,6 +435,21 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
         _writeBuffer.ResetWrittenCount();
         CloseSocket(abortive: true);
         _reactor.CallFromThread(static state => ((TcpTransport)state!).CloseNow(new Failure(new ConnectionAbortedException())), this);
+    }
+
+    /// <inheritdoc />
+    void IAbortWithReason.AbortConnection(Exception reason)
+    {
+        if (_closed || _lossReported)
+        {
+            return;
+        }
+        Disconnecting = true;
+        _writeBuffer.ResetWrittenCount();
+        // Orderly, as Twisted closes a connection whose dataReceived returned a reason (only an abort resets it).
+        CloseSocket(abortive: false);
+        var failure = new Failure(reason);
+        _reactor.CallFromThread(() => CloseNow(failure));
     }
 
     /// <inheritdoc />

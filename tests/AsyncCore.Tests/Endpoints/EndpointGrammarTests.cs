@@ -146,20 +146,28 @@ public sealed class EndpointGrammarTests : IDisposable
     [Fact]
     public void ServerFromString_Unix_Defaults()
     {
+        // Twisted's test_simpleUNIX: the PID lock file is on unless lockfile=0.
         var e = Assert.IsType<UnixServerEndpoint>(Endpoint.ServerFromString(_reactor, "unix:/var/run/app.sock"));
-        Assert.Equal(("/var/run/app.sock", 50, 438), (e.Path, e.Backlog, e.Mode));
+        Assert.Equal(("/var/run/app.sock", 50, 438, true), (e.Path, e.Backlog, e.Mode, e.WantPid));
     }
 
     [Fact]
     public void ServerFromString_UnixModeIsOctal()
     {
         var e = Assert.IsType<UnixServerEndpoint>(Endpoint.ServerFromString(_reactor, "unix:/tmp/s:mode=660:backlog=7:lockfile=0"));
-        Assert.Equal((Convert.ToInt32("660", 8), 7), (e.Mode, e.Backlog));
+        Assert.Equal((Convert.ToInt32("660", 8), 7, false), (e.Mode, e.Backlog, e.WantPid));
+    }
+
+    [Fact]
+    public void ServerFromString_UnixLockfile1_WantsThePidLockFile()
+    {
+        // Twisted's test_wantPIDUNIX.
+        var e = Assert.IsType<UnixServerEndpoint>(Endpoint.ServerFromString(_reactor, "unix:/var/foo/bar:lockfile=1"));
+        Assert.True(e.WantPid);
     }
 
     [Theory]
     [InlineData("unix:/tmp/s:mode=9z", "octal")]
-    [InlineData("unix:/tmp/s:lockfile=1", "not supported")]
     [InlineData("unix:/tmp/s:lockfile=maybe", "0 or 1")]
     [InlineData("unix:mode=666", "missing required parameter 'address'")]
     public void ServerFromString_BadUnixFields_Throw(string description, string expected)
@@ -271,8 +279,11 @@ public sealed class EndpointGrammarTests : IDisposable
     {
         var a = Assert.IsType<UnixClientEndpoint>(Endpoint.ClientFromString(_reactor, "unix:/var/foo/bar"));
         Assert.Equal("/var/foo/bar", a.Path);
+        Assert.False(a.CheckPid);
         var b = Assert.IsType<UnixClientEndpoint>(Endpoint.ClientFromString(_reactor, "unix:path=/var/foo/bar:timeout=9:lockfile=0"));
-        Assert.Equal(("/var/foo/bar", TimeSpan.FromSeconds(9)), (b.Path, b.Timeout));
+        Assert.Equal(("/var/foo/bar", TimeSpan.FromSeconds(9), false), (b.Path, b.Timeout, b.CheckPid));
+        var c = Assert.IsType<UnixClientEndpoint>(Endpoint.ClientFromString(_reactor, "unix:/var/foo/bar:lockfile=1:timeout=9"));
+        Assert.True(c.CheckPid);
     }
 
     [Fact]

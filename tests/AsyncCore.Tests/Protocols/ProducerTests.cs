@@ -64,10 +64,10 @@ public class ProducerTests
     {
         var transport = new StringTransport();
         var sender = new FileSender();
-        var content = RandomNumberGenerator.GetBytes((FileSender.ChunkSize * 2) + 5);
+        var content = RandomNumberGenerator.GetBytes((FileSender.DefaultChunkSize * 2) + 5);
         var d = sender.BeginFileTransfer(new MemoryStream(content), transport);
         sender.ResumeProducing();
-        Assert.Equal(FileSender.ChunkSize, transport.Value().Length);
+        Assert.Equal(FileSender.DefaultChunkSize, transport.Value().Length);
         sender.ResumeProducing();
         sender.ResumeProducing();
         Assert.False(d.Called);
@@ -75,6 +75,31 @@ public class ProducerTests
         Assert.True(d.Called);
         Assert.Equal(content, transport.Value());
     }
+
+    [Fact]
+    public void BeginFileTransfer_ChunkSizeGiven_ReadsAndWritesThatMuchPerResume()
+    {
+        var transport = new StringTransport();
+        var sender = new FileSender(chunkSize: 4);
+        Assert.Equal(4, sender.ChunkSize);
+        var d = sender.BeginFileTransfer(new MemoryStream("abcdefghij"u8.ToArray()), transport);
+        var sizes = new List<int>();
+        while (!d.Called)
+        {
+            var before = transport.Value().Length;
+            sender.ResumeProducing();
+            sizes.Add(transport.Value().Length - before);
+        }
+        Assert.Equal([4, 4, 2, 0], sizes);
+        Assert.Equal("abcdefghij"u8.ToArray(), transport.Value());
+        Assert.Equal((byte)'j', d.Result);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Constructor_ChunkSizeNotPositive_Throws(int chunkSize) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FileSender(chunkSize));
 
     [Fact]
     public void BeginFileTransfer_WithTransform_WritesTransformedChunks()

@@ -64,4 +64,96 @@ public class ReactorMainTests
         Assert.Equal(0, code);
         Assert.DoesNotContain(logs.Entries, e => e.Exception is ReactorNotRunningException);
     }
+
+    [Fact]
+    public void React_MainFailsWithExitCodeException_ExitsWithItsCodeAndLogsNothing()
+    {
+        // Twisted's test_exitWithDefinedCode: main fails with SystemExit(23).
+        var reactor = ReactorTestSupport.Create(out var logs);
+        Assert.Equal(23, ReactorMain.React(_ => Deferred.Fail<object?>(new ExitCodeException(23)), reactor));
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
+    public void React_AsyncMainThrowsExitCodeExceptionLater_ExitsWithItsCode()
+    {
+        var reactor = ReactorTestSupport.Create(out _);
+        static async Deferred<int> Main(EventLoopReactor r)
+        {
+            await r.DeferLater(TimeSpan.FromMilliseconds(1));
+            throw new ExitCodeException(3);
+        }
+        Assert.Equal(3, ReactorMain.React(Main, reactor));
+    }
+
+    [Fact]
+    public void React_ReactorStoppedJustBeforeMainFires_DoesNotCallStopAgain()
+    {
+        // Twisted's test_synchronousStop: main's Deferred fires right after something stopped the reactor, before the
+        // shutdown event began. A second Stop would raise ReactorNotRunning inside main's callback chain, where only the
+        // garbage collector would report it.
+        var reactor = ReactorTestSupport.Create(out var logs);
+        var finished = new Deferred<int>();
+        var code = ReactorMain.React(r =>
+        {
+            r.CallWhenRunning(() =>
+            {
+                r.Stop();
+                finished.Callback(0);
+            });
+            return finished;
+        }, reactor);
+        Assert.Equal(0, code);
+        Assert.IsNotType<Failure>(finished.CurrentResult);
+        Assert.DoesNotContain(logs.Entries, e => e.Exception is ReactorNotRunningException);
+    }
+
+    [Fact]
+    public void React_ReactorStoppedAndMainNeverFires_ExitCodeZero()
+    {
+        // Twisted's test_asynchronousStop.
+        var reactor = ReactorTestSupport.Create(out _);
+        var code = ReactorMain.React(r =>
+        {
+            r.CallLater(TimeSpan.FromMilliseconds(1), r.Stop);
+            return new Deferred<object?>();
+        }, reactor);
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
+    public void React_MainFailsDuringAShutdownSomethingElseStarted_ExitCodeOne()
+    {
+        // Twisted's test_singleStopErrback.
+        var reactor = ReactorTestSupport.Create(out var logs);
+        var code = ReactorMain.React(r =>
+        {
+            var finished = new Deferred<object?>();
+            r.CallLater(TimeSpan.Zero, r.Stop);
+            r.AddSystemEventTrigger(SystemEventPhase.During, SystemEvents.Shutdown, () => finished.Errback(new InvalidDataException()));
+            return finished;
+        }, reactor);
+        Assert.Equal(1, code);
+        Assert.Contains(logs.Entries, e => e.Exception is InvalidDataException);
+        Assert.DoesNotContain(logs.Entries, e => e.Exception is ReactorNotRunningException);
+    }
+
+    [Fact]
+    public void React_EpollReactor_RunsMainOnItAndStopsIt()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "EpollReactor needs Linux.");
+        if (OperatingSystem.IsLinux())
+        {
+            using var reactor = new EpollReactor(new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+            EpollReactor? given = null;
+            var code = ReactorMain.React(r =>
+            {
+                given = r;
+                return r.DeferLater(TimeSpan.FromMilliseconds(1), () => r.IsReactorThread ? 5 : 99);
+            }, reactor);
+            Assert.Equal(5, code);
+            Assert.Same(reactor, given);
+            Assert.True(reactor.Stopping);
+        }
+    }
 }

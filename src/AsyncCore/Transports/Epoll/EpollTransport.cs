@@ -15,7 +15,7 @@ namespace AsyncCore.Transports.Epoll;
 /// send), <c>EPOLLOUT</c> only while the kernel buffer is full.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler, IStreamConnection
+internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler, IStreamConnection, IAbortWithReason
 {
     // Reads per readiness event while the buffer comes back full: enough for bulk transfers, small enough to stay fair.
     private const int ReadsPerEvent = 4;
@@ -354,6 +354,20 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
         ResetWriteBuffer();
         CloseSocket(abortive: true);
         _reactor.CallFromThread(static state => ((EpollTransport)state!).CloseNow(new Failure(new ConnectionAbortedException())), this);
+    }
+
+    void IAbortWithReason.AbortConnection(Exception reason)
+    {
+        if (_closed || _lossReported)
+        {
+            return;
+        }
+        Disconnecting = true;
+        ResetWriteBuffer();
+        // Orderly, as Twisted closes a connection whose dataReceived returned a reason (only an abort resets it).
+        CloseSocket(abortive: false);
+        var failure = new Failure(reason);
+        _reactor.CallFromThread(() => CloseNow(failure));
     }
 
     public void LoseWriteConnection()
