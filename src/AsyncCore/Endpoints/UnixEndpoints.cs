@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using AsyncCore.Protocols;
+using AsyncCore.Transports;
 
 namespace AsyncCore.Endpoints;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 
 namespace AsyncCore.Tests.Reactor;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 
 namespace AsyncCore.Tests.Reactor;
 

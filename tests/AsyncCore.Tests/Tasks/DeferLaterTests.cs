@@ -1,3 +1,4 @@
+using AsyncCore.Reactor;
 using AsyncCore.Tasks;
 
 namespace AsyncCore.Tests.Tasks;

@@ -1,4 +1,5 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using AsyncCore.Tasks;
 using AsyncCore.Tests.Reactor;
 

@@ -1,5 +1,5 @@
+using AsyncCore.Reactor;
 using AsyncCore.Tests.Reactor;
-using AsyncCore.Threads;
 
 namespace AsyncCore.Tests.Threads;
 

@@ -1,6 +1,6 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using AsyncCore.Tests.Reactor;
-using AsyncCore.Threads;
 
 namespace AsyncCore.Tests.Threads;
 

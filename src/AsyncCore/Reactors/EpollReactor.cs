@@ -1,8 +1,11 @@
 using System.Net.Sockets;
 using System.Runtime.Versioning;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
 using AsyncCore.Transports.Epoll;
+using Microsoft.Extensions.Logging;
 
-namespace AsyncCore.Reactor;
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor whose thread waits in <c>epoll_wait</c> (Linux), like Twisted's default <c>epollreactor</c>: plain TCP and
@@ -12,7 +15,7 @@ namespace AsyncCore.Reactor;
 /// </summary>
 /// <remarks>See docs/networking.md for the measurements that made this the fast path on Linux.</remarks>
 [SupportedOSPlatform("linux")]
-public sealed class EpollReactor : ReactorBase, IDisposable
+public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable
 {
     private const int MaxEvents = 512;
     private const ulong WakeToken = 0;
@@ -49,13 +52,15 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     }
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
-    public ReactorSynchronizationContext SynchronizationContext { get; }
+    public SynchronizationContext SynchronizationContext { get; }
 
     /// <summary>
     /// The receive buffer all readiness transports share: callbacks run one at a time on this thread, so one buffer
     /// serves every connection at no cost per connection. (256 KiB measured slower for bulk than 64 KiB.)
     /// </summary>
-    internal byte[] ReadBuffer { get; } = new byte[64 * 1024];
+    byte[] IEpollLoop.ReadBuffer { get; } = new byte[64 * 1024];
+
+    ILogger IEpollLoop.Logger => Logger;
 
     /// <summary>Runs the loop on the calling thread until <see cref="ReactorBase.Stop"/> has gone through shutdown.</summary>
     /// <exception cref="ReactorAlreadyRunningException">The reactor is running.</exception>
@@ -112,7 +117,7 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         FlushDirty();
     }
 
-    internal int Register(Socket socket, IEpollHandler handler, uint events)
+    int IEpollLoop.Register(Socket socket, IEpollHandler handler, uint events)
     {
         var token = _freeTokens.Count > 0 ? _freeTokens.Pop() : _handlers.Count;
         if (token == _handlers.Count)
@@ -127,10 +132,10 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         return token;
     }
 
-    internal void Modify(Socket socket, int token, uint events) =>
+    void IEpollLoop.Modify(Socket socket, int token, uint events) =>
         EpollNative.Control(_epoll, EpollNative.CtlMod, (int)socket.SafeHandle.DangerousGetHandle(), events, (ulong)token);
 
-    internal void Unregister(Socket socket, int token)
+    void IEpollLoop.Unregister(Socket socket, int token)
     {
         try
         {
@@ -145,7 +150,10 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     }
 
     /// <summary>Remembers a transport with data to send; it is flushed before the reactor waits again.</summary>
-    internal void MarkDirty(EpollTransport transport) => _dirty.Add(transport);
+    void IEpollLoop.MarkDirty(EpollTransport transport) => _dirty.Add(transport);
+
+    internal override IStreamConnection? CreateReadinessTransport(Socket socket, System.Net.Security.SslStream? tls, NetworkRegistry registry) =>
+        tls is null ? new EpollTransport(this, socket, registry) : null;
 
     private void FlushDirty()
     {

@@ -1,4 +1,7 @@
-namespace AsyncCore.Reactor;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
+
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor that lives on an existing single-threaded loop (a UI thread: WinForms, WPF, Avalonia, or any
@@ -10,7 +13,7 @@ namespace AsyncCore.Reactor;
 /// <see cref="Start"/> returns at once (like Twisted's <c>runReturn</c>): the host's own loop does the running. The
 /// host's context stays installed, so <c>await</c> continuations resume on the host thread, which is the reactor thread.
 /// </remarks>
-public sealed class HostLoopReactor : ReactorBase, IDisposable
+public sealed class HostLoopReactor : NetworkReactorBase, IDisposable
 {
     private static readonly SendOrPostCallback s_runPass = static state => ((HostLoopReactor)state!).RunPass();
 

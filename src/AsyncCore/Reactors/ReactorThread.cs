@@ -1,4 +1,4 @@
-namespace AsyncCore.Reactor;
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// An <see cref="EventLoopReactor"/> running on a dedicated background thread (from

@@ -1,9 +1,12 @@
-namespace AsyncCore.Reactor;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
+
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor whose loop runs on a thread of its own (the one calling <see cref="Run"/>, or a dedicated one with
 /// <see cref="RunInBackground"/>): the single thread that runs every Deferred callback, timer and protocol event.
-/// While it runs, a <see cref="ReactorSynchronizationContext"/> is installed on that thread, so <c>await</c>
+/// While it runs, the reactor's <see cref="SynchronizationContext"/> is installed on that thread, so <c>await</c>
 /// continuations come back to it.
 /// </summary>
 /// <example>
@@ -14,7 +17,7 @@ namespace AsyncCore.Reactor;
 /// reactor.Run();   // returns after the shutdown triggers ran
 /// </code>
 /// </example>
-public sealed class EventLoopReactor : ReactorBase, IDisposable
+public sealed class EventLoopReactor : NetworkReactorBase, IDisposable
 {
     // Spinning briefly before blocking keeps CallFromThread round trips fast when the reactor is busy.
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 20);
@@ -27,7 +30,7 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
     }
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
-    public ReactorSynchronizationContext SynchronizationContext { get; }
+    public SynchronizationContext SynchronizationContext { get; }
 
     /// <summary>
     /// Runs the loop on the calling thread: fires the startup event, then runs passes until <see cref="ReactorBase.Stop"/>
