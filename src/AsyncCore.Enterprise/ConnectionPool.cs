@@ -26,7 +26,7 @@ namespace AsyncCore.Enterprise;
 /// interactions and <see cref="RunWithConnection{T}(Func{PooledConnection, T})"/> run in an explicit transaction.
 /// </para>
 /// </remarks>
-public sealed class ConnectionPool
+public sealed class ConnectionPool : IAsyncDisposable
 {
     private static int s_count;
 
@@ -144,6 +144,22 @@ public sealed class ConnectionPool
             _reactor.RemoveSystemEventTrigger(trigger);
         }
         return FinalClose();
+    }
+
+    /// <summary>
+    /// Closes the pool (<see cref="Close"/>) and completes when the close has finished: the queued calls have run and
+    /// every connection is closed. From another thread, the close is handed to the reactor thread; if the reactor has
+    /// already stopped running, the pool is closed on the calling thread.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        if (_reactor.IsReactorThread || !_reactor.Running)
+        {
+            return new ValueTask(Close().AsTask());
+        }
+        var closing = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reactor.CallFromThread(() => closing.SetResult(Close().AsTask()));
+        return new ValueTask(closing.Task.Unwrap());
     }
 
     private Deferred<object?> FinalClose()

@@ -15,7 +15,7 @@ namespace AsyncCore.Reactors;
 /// </summary>
 /// <remarks>See docs/networking.md for the measurements that made this the fast path on Linux.</remarks>
 [SupportedOSPlatform("linux")]
-public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable
+public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, IAsyncDisposable
 {
     private const int MaxEvents = 512;
     private const ulong WakeToken = 0;
@@ -35,7 +35,7 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable
     // back to sleep after every 64 KiB makes the sender pay it thousands of times per GiB. Polling 50 µs removed most
     // of those sleeps (bench/README-net.md: 1 GiB bulk 0.7x -> 0.85-1.1x raw inline); an idle reactor polls once, 50 µs.
     private static readonly long s_pollBeforeSleepTicks = 50 * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
-    private bool _disposed;
+    private readonly ReactorLifetime _lifetime;
 
     /// <summary>Creates the reactor; it does nothing until <see cref="Run"/>.</summary>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
@@ -49,6 +49,7 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable
         _epoll = EpollNative.CreateEpoll();
         _wake = EpollNative.CreateEventFd();
         EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn, WakeToken);
+        _lifetime = new ReactorLifetime(this, CloseDescriptors);
     }
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
@@ -65,10 +66,18 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable
     /// <summary>Runs the loop on the calling thread until <see cref="ReactorBase.Stop"/> has gone through shutdown.</summary>
     /// <exception cref="ReactorAlreadyRunningException">The reactor is running.</exception>
     /// <exception cref="ReactorNotRestartableException">The reactor was stopped before.</exception>
+    /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
     public override void Run()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        RunLoop(SynchronizationContext, static reactor => ((EpollReactor)reactor).Poll());
+        _lifetime.Enter();
+        try
+        {
+            RunLoop(SynchronizationContext, static reactor => ((EpollReactor)reactor).Poll());
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     private protected override void WakeUp()
@@ -171,14 +180,21 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable
         _dirty.RemoveRange(0, count);
     }
 
-    /// <summary>Closes the epoll and eventfd descriptors. Call after the loop has ended.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Closes the epoll and eventfd descriptors. On a running reactor, stops it first and (from another thread) waits
+    /// until <see cref="Run"/> has gone through the shutdown event; on the reactor thread, the descriptors are closed when
+    /// the loop ends.
+    /// </summary>
+    public void Dispose() => _lifetime.Dispose();
+
+    /// <summary>
+    /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the
+    /// reactor thread: the loop it waits for is the one running the awaiting code.
+    /// </summary>
+    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
+
+    private void CloseDescriptors()
     {
-        if (_disposed)
-        {
-            return;
-        }
-        _disposed = true;
         EpollNative.Close(_wake);
         EpollNative.Close(_epoll);
     }

@@ -114,7 +114,7 @@ public class TlsUnixUdpTests : IDisposable
 
     private sealed class CertificateReporter(List<string?> seen) : Protocol
     {
-        public override void ConnectionMade() => seen.Add(((TcpTransport)Transport).TlsStream?.RemoteCertificate?.Subject);
+        public override void ConnectionMade() => seen.Add(((ISocketTransport)Transport).TlsStream?.RemoteCertificate?.Subject);
 
         public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
     }
@@ -132,7 +132,7 @@ public class TlsUnixUdpTests : IDisposable
 
     private sealed class SniReporter(List<string> names) : Protocol
     {
-        public override void ConnectionMade() => names.Add(((TcpTransport)Transport).TlsStream!.TargetHostName);
+        public override void ConnectionMade() => names.Add(((ISocketTransport)Transport).TlsStream!.TargetHostName);
 
         public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
     }

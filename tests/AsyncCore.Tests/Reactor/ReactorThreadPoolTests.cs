@@ -1,7 +1,6 @@
 using AsyncCore.Reactor;
-using AsyncCore.Tests.Reactor;
 
-namespace AsyncCore.Tests.Threads;
+namespace AsyncCore.Tests.Reactor;
 
 /// <summary>From Twisted's test_threadpool.py.</summary>
 public class ReactorThreadPoolTests

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using AsyncCore.Reactor;
 using AsyncCore.Reactors;
+using AsyncCore.Tests.Reactor;
 
-namespace AsyncCore.Tests.Reactor;
+namespace AsyncCore.Tests.Reactors;
 
 /// <summary>A reactor on a host's single-threaded loop, as on a UI thread.</summary>
 public sealed class HostLoopReactorTests : IDisposable
