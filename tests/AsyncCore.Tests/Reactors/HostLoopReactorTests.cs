@@ -131,6 +131,34 @@ public sealed class HostLoopReactorTests : IDisposable
         Assert.Equal([true, true], threads);
     }
 
+    [Fact]
+    public void Dispose_FromAnotherThreadWhileRunning_StopsAndWaitsForTheShutdown()
+    {
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var shutdownRan = 0;
+        var started = new ManualResetEventSlim();
+        reactor.CallWhenRunning(started.Set);
+        reactor.AddSystemEventTrigger(SystemEventPhase.Before, SystemEvents.Shutdown, () => Volatile.Write(ref shutdownRan, 1));
+        reactor.Start();
+        started.WaitOrFail("startup");
+        reactor.Dispose();
+        Assert.True(reactor.Completion.IsCompletedSuccessfully);
+        Assert.Equal(1, Volatile.Read(ref shutdownRan));
+        Assert.False(reactor.Running);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WhileRunning_CompletesAfterTheShutdown()
+    {
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var started = new ManualResetEventSlim();
+        reactor.CallWhenRunning(started.Set);
+        reactor.Start();
+        started.WaitOrFail("startup");
+        await reactor.DisposeAsync();
+        Assert.True(reactor.Completion.IsCompletedSuccessfully);
+    }
+
     /// <summary>A minimal UI-like loop: one thread running posted callbacks in order.</summary>
     private sealed class SingleThreadLoop : IDisposable
     {
