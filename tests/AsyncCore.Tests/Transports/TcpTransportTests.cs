@@ -350,7 +350,7 @@ public class TcpTransportTests : IDisposable
     }
 }
 
-/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/> (readiness-based transports).</summary>
+/// <summary>The same tests on the <see cref="AsyncCore.Reactors.EpollReactor"/> (readiness-based transports).</summary>
 public sealed class TcpTransportEpollTests : TcpTransportTests
 {
     public TcpTransportEpollTests() : base(epoll: true)

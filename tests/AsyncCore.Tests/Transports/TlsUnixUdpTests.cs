@@ -14,7 +14,7 @@ public class TlsUnixUdpTests : IDisposable
     private readonly RunningReactor _net;
     private readonly string _dir = Directory.CreateTempSubdirectory("asynccore-net-").FullName;
 
-    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/>.</summary>
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactors.EventLoopReactor"/>.</summary>
     public TlsUnixUdpTests() : this(epoll: false)
     {
     }
@@ -213,7 +213,7 @@ public class TlsUnixUdpTests : IDisposable
     }
 }
 
-/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/>.</summary>
+/// <summary>The same tests on the <see cref="AsyncCore.Reactors.EpollReactor"/>.</summary>
 public sealed class TlsUnixUdpEpollTests : TlsUnixUdpTests
 {
     public TlsUnixUdpEpollTests() : base(epoll: true)
