@@ -8,6 +8,7 @@ using System.Diagnostics;
 using AsyncCore;
 using AsyncCore.Enterprise;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 

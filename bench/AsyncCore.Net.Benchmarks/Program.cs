@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using AsyncCore.Protocols;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
+using AsyncCore.Transports;
 
 // Servers for the network benchmarks (bench/run-echo.sh pins each to one core):
 //   asynccore-echo PORT   AsyncCore EventLoopReactor (completion-based transports), an echo Protocol on ListenTcp
@@ -42,7 +44,7 @@ switch (args[0])
 }
 return 0;
 
-static void RunReactor(ReactorBase reactor, int port, Func<IProtocol> make)
+static void RunReactor(NetworkReactorBase reactor, int port, Func<IProtocol> make)
 {
     reactor.ListenTcp(port, new ServerFactory(make) { Noisy = false }, backlog: 512, interfaceAddress: "127.0.0.1");
     Console.Error.WriteLine($"asynccore listening on {port}");

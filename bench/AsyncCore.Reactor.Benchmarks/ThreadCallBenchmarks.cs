@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 

@@ -1,4 +1,5 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using BenchmarkDotNet.Attributes;
 
 namespace AsyncCore.Reactor.Benchmarks;
@@ -13,7 +14,7 @@ public class TimerBenchmarks
     private EventLoopReactor _reactor = null!;
     private ReactorThread _thread = null!;
     private TimeSpan[] _delays = null!;
-    private DelayedCall[] _calls = null!;
+    private IDelayedCall[] _calls = null!;
 
     [Params(1_000, 100_000)]
     public int N { get; set; }
@@ -25,7 +26,7 @@ public class TimerBenchmarks
         _thread = _reactor.RunInBackground();
         var random = new Random(42);
         _delays = Enumerable.Range(0, N).Select(_ => TimeSpan.FromSeconds(3600 + (random.NextDouble() * 3600))).ToArray();
-        _calls = new DelayedCall[N];
+        _calls = new IDelayedCall[N];
     }
 
     [GlobalCleanup]

@@ -3,6 +3,7 @@
 // program could not hang on its worker threads (the seed's pitfall).
 using AsyncCore;
 using AsyncCore.Enterprise;
+using AsyncCore.Reactors;
 using AsyncCore.Tasks;
 using Microsoft.Data.Sqlite;
 

@@ -1,6 +1,7 @@
 // Seed 003: agents in MySQL/MariaDB with select, insert and update, written with MySQLdb's %s placeholders
 // (ParamStyle.Format) exactly as the Twisted code had them.
 using AsyncCore.Enterprise;
+using AsyncCore.Reactors;
 using AsyncCore.Tasks;
 using MySqlConnector;
 

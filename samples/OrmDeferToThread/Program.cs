@@ -1,8 +1,9 @@
 // Seed 002: an ORM used from the reactor. EF Core's DbContext is blocking and not thread-safe, so each unit of work
 // runs on the reactor's thread pool through DeferToThread, with its own context, and the result comes back as a Deferred
 // on the reactor thread.
+using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using AsyncCore.Tasks;
-using AsyncCore.Threads;
 using Microsoft.EntityFrameworkCore;
 
 var path = Path.Combine(Path.GetTempPath(), $"orm-{Guid.NewGuid():N}.db");

@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using AsyncCore.Endpoints;
 using AsyncCore.Protocols.PortForward;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
+using AsyncCore.Transports;
 
 // Relays every connection to 127.0.0.1:<localport> (or any endpoint description) to <host>:<port>, with backpressure
 // both ways. Usage: dotnet run --project samples/PortForward -- <localport|server-description> <host> <port>
@@ -18,7 +20,7 @@ var listen = int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCultu
     : args[0];
 
 // The epoll reactor serves plain TCP by readiness on Linux; elsewhere the portable event-loop reactor is used.
-ReactorBase reactor = OperatingSystem.IsLinux() ? new EpollReactor() : new EventLoopReactor();
+NetworkReactorBase reactor = OperatingSystem.IsLinux() ? new EpollReactor() : new EventLoopReactor();
 var factory = new PortForwardFactory(new HostnameEndpoint(reactor, args[1], targetPort));
 _ = Endpoint.ServerFromString(reactor, listen).Listen(factory).AddCallbacks<object?>(
     port =>

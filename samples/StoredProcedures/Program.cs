@@ -2,6 +2,7 @@
 // SELECT * FROM function_get_user(@p0) and fires with the rows.
 using AsyncCore;
 using AsyncCore.Enterprise;
+using AsyncCore.Reactors;
 using AsyncCore.Tasks;
 using Npgsql;
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
+using AsyncCore.Reactor;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Enterprise;
@@ -25,13 +26,12 @@ namespace AsyncCore.Enterprise;
 /// interactions and <see cref="RunWithConnection{T}(Func{PooledConnection, T})"/> run in an explicit transaction.
 /// </para>
 /// </remarks>
-public sealed class ConnectionPool
+public sealed class ConnectionPool : IAsyncDisposable
 {
     private static int s_count;
 
     private readonly Func<DbConnection> _connect;
-    private readonly IReactorCore _reactor;
-    private readonly IReactorThreads _threads;
+    private readonly IReactor _reactor;
     private readonly IExecutor _executor;
     private readonly List<Deferred<object?>> _closeWaiters = [];
     // Finished calls waiting for the reactor thread, handed over in batches: one CallFromThread per batch, not per call.
@@ -47,34 +47,32 @@ public sealed class ConnectionPool
     /// <summary>Creates a pool opening connections from <paramref name="factory"/> with <paramref name="connectionString"/>.</summary>
     /// <param name="factory">The provider, for example <c>SqliteFactory.Instance</c>, <c>NpgsqlFactory.Instance</c>, <c>MySqlConnectorFactory.Instance</c>.</param>
     /// <param name="connectionString">The provider's connection string.</param>
-    /// <param name="reactor">The reactor; it must also implement <see cref="IReactorThreads"/>.</param>
+    /// <param name="reactor">The reactor: results are delivered on its thread.</param>
     /// <param name="options">Twisted's <c>cp_*</c> settings; defaults when null.</param>
-    public ConnectionPool(DbProviderFactory factory, string connectionString, IReactorCore reactor, ConnectionPoolOptions? options = null)
+    public ConnectionPool(DbProviderFactory factory, string connectionString, IReactor reactor, ConnectionPoolOptions? options = null)
         : this(Connector(factory, connectionString), reactor, options)
     {
     }
 
     /// <summary>Creates a pool opening connections from <paramref name="dataSource"/> (for example an <c>NpgsqlDataSource</c>).</summary>
     /// <param name="dataSource">The data source.</param>
-    /// <param name="reactor">The reactor; it must also implement <see cref="IReactorThreads"/>.</param>
+    /// <param name="reactor">The reactor: results are delivered on its thread.</param>
     /// <param name="options">Twisted's <c>cp_*</c> settings; defaults when null.</param>
-    public ConnectionPool(DbDataSource dataSource, IReactorCore reactor, ConnectionPoolOptions? options = null)
+    public ConnectionPool(DbDataSource dataSource, IReactor reactor, ConnectionPoolOptions? options = null)
         : this(dataSource is null ? throw new ArgumentNullException(nameof(dataSource)) : dataSource.CreateConnection, reactor, options)
     {
     }
 
     /// <summary>Creates a pool opening connections made by <paramref name="connect"/> (not yet open).</summary>
     /// <param name="connect">Makes a new, closed connection.</param>
-    /// <param name="reactor">The reactor; it must also implement <see cref="IReactorThreads"/>.</param>
+    /// <param name="reactor">The reactor: results are delivered on its thread.</param>
     /// <param name="options">Twisted's <c>cp_*</c> settings; defaults when null.</param>
-    public ConnectionPool(Func<DbConnection> connect, IReactorCore reactor, ConnectionPoolOptions? options = null)
+    public ConnectionPool(Func<DbConnection> connect, IReactor reactor, ConnectionPoolOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(connect);
         ArgumentNullException.ThrowIfNull(reactor);
         _connect = connect;
         _reactor = reactor;
-        _threads = reactor as IReactorThreads
-            ?? throw new ArgumentException("The reactor must also implement IReactorThreads (results are delivered on its thread).", nameof(reactor));
         Options = (options ?? new ConnectionPoolOptions()).Validated();
         Name = Options.Name ?? "ConnectionPool-" + Interlocked.Increment(ref s_count).ToString(System.Globalization.CultureInfo.InvariantCulture);
         Logger = Options.Logger ?? AsyncCoreLogging.CreateLogger("AsyncCore.Enterprise.ConnectionPool");
@@ -148,6 +146,22 @@ public sealed class ConnectionPool
         return FinalClose();
     }
 
+    /// <summary>
+    /// Closes the pool (<see cref="Close"/>) and completes when the close has finished: the queued calls have run and
+    /// every connection is closed. From another thread, the close is handed to the reactor thread; if the reactor has
+    /// already stopped running, the pool is closed on the calling thread.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        if (_reactor.IsReactorThread || !_reactor.Running)
+        {
+            return new ValueTask(Close().AsTask());
+        }
+        var closing = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reactor.CallFromThread(() => closing.SetResult(Close().AsTask()));
+        return new ValueTask(closing.Task.Unwrap());
+    }
+
     private Deferred<object?> FinalClose()
     {
         if (_closed)
@@ -159,7 +173,7 @@ public sealed class ConnectionPool
         if (!_closing)
         {
             _closing = true;
-            _executor.Close(neverRan => _threads.CallFromThread(() => OnExecutorClosed(neverRan)));
+            _executor.Close(neverRan => _reactor.CallFromThread(() => OnExecutorClosed(neverRan)));
         }
         return done;
     }
@@ -275,7 +289,7 @@ public sealed class ConnectionPool
 
     internal DbConnection CreateConnection() => _connect();
 
-    internal bool IsReactorThread => _threads.IsReactorThread;
+    internal bool IsReactorThread => _reactor.IsReactorThread;
 
     /// <summary>
     /// Hands a finished call to the reactor thread, where its Deferred fires. Calls finished while a hand-over is already
@@ -301,7 +315,7 @@ public sealed class ConnectionPool
         // flag clear and schedules a pass, or the pass that has not cleared it yet counts the call.
         if (Volatile.Read(ref _fireScheduled) == 0 && Interlocked.Exchange(ref _fireScheduled, 1) == 0)
         {
-            _threads.CallFromThread(_fireFinished);
+            _reactor.CallFromThread(_fireFinished);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using AsyncCore.Protocols;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Enterprise;

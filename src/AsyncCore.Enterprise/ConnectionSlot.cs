@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using System.Diagnostics;
+using AsyncCore.Protocols;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Enterprise;

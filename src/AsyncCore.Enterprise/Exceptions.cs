@@ -1,21 +1,7 @@
 namespace AsyncCore.Enterprise;
 
-/// <summary>
-/// The connection a call ran on was lost (the server went away, restarted, or killed the session). The driver's error is
-/// the <see cref="Exception.InnerException"/>. The connection was discarded; the next call opens a fresh one. Raised only
-/// when <see cref="ConnectionPoolOptions.Reconnect"/> is on.
-/// </summary>
-public sealed class ConnectionLostException : Exception
-{
-    /// <summary>Creates the exception with the default message.</summary>
-    public ConnectionLostException() : base("The database connection was lost.") { }
-
-    /// <summary>Creates the exception with a message.</summary>
-    public ConnectionLostException(string message) : base(message) { }
-
-    /// <summary>Creates the exception wrapping the driver's error.</summary>
-    public ConnectionLostException(string message, Exception innerException) : base(message, innerException) { }
-}
+// A lost database connection is reported with the core's AsyncCore.Protocols.ConnectionLostException (one type for
+// "the other side went away", whether a socket or a database session), wrapping the driver's error.
 
 /// <summary>A call was made on a <see cref="ConnectionPool"/> that is closed or closing.</summary>
 public sealed class ConnectionPoolClosedException : InvalidOperationException

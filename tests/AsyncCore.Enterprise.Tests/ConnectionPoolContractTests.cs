@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using AsyncCore.Protocols;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Enterprise.Tests;

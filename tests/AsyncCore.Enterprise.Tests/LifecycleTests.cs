@@ -47,4 +47,16 @@ public sealed class LifecycleTests
         await harness.StopAsync();
         Assert.True(pool.Closed);
     }
+
+    [Fact]
+    public async Task DisposeAsync_FromAnotherThread_ClosesThePoolAndWaitsForTheClose()
+    {
+        using var db = new SqliteDatabase();
+        await using var harness = ReactorHarness.Running();
+        var pool = await harness.Run(() => new ConnectionPool(db.Factory, db.ConnectionString, harness.Reactor));
+        Assert.Equal(42, (await harness.Call(() => pool.RunQuery<int>("SELECT 42")))[0]);
+        await pool.DisposeAsync();
+        // The close has finished, not just begun: closing again is already done.
+        Assert.True(await harness.Run(() => pool.Closed && pool.Close().Called));
+    }
 }

@@ -1,4 +1,5 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using Xunit.Sdk;
 
 namespace AsyncCore.Enterprise.Tests;

@@ -1,3 +1,4 @@
+using AsyncCore.Protocols;
 
 namespace AsyncCore.Enterprise.Tests;
 

@@ -173,7 +173,7 @@ public static class Endpoint
                 {
                     throw new EndpointFormatException("tls: privateKey needs certificate.");
                 }
-                return new HostnameEndpoint(reactor, host, port, timeout, bind, tls: options);
+                return new HostnameEndpoint(Need<INetworkReactor>(reactor), host, port, timeout, bind, tls: options);
             }
             default:
                 throw new EndpointFormatException($"Unknown endpoint type: '{parsed.Type}' (client types are tcp, unix, ssl and tls).");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AsyncCore.Protocols;
+using AsyncCore.Reactor;
 using AsyncCore.Transports;
 
 namespace AsyncCore.Endpoints;
@@ -11,35 +12,29 @@ namespace AsyncCore.Endpoints;
 /// connection wins and the other attempts are cancelled. Addresses are interleaved by family, IPv6 first (RFC 8305).
 /// </summary>
 /// <remarks>
-/// The reactor must provide <see cref="IReactorTcp"/> (or <see cref="IReactorSsl"/> with <see cref="Tls"/>),
-/// <see cref="IReactorTime"/> and <see cref="IReactorThreads"/>: name resolution runs off the reactor thread and its result
+/// The reactor is an <see cref="INetworkReactor"/>: attempts use <see cref="IReactorTcp"/> (or <see cref="IReactorSsl"/>
+/// with <see cref="Tls"/>) and <see cref="IReactorTime"/>; name resolution runs off the reactor thread and its result
 /// comes back through <see cref="IReactorThreads.CallFromThread"/>.
 /// </remarks>
 public sealed class HostnameEndpoint : IStreamClientEndpoint
 {
-    private readonly object _reactor;
-    private readonly IReactorTime _clock;
-    private readonly IReactorThreads _threads;
+    private readonly INetworkReactor _reactor;
 
     /// <summary>Creates the endpoint.</summary>
-    /// <param name="reactor">The reactor (see remarks).</param>
+    /// <param name="reactor">The reactor.</param>
     /// <param name="host">A host name or an IP literal.</param>
     /// <param name="port">The port.</param>
     /// <param name="timeout">The timeout of each attempt (30 s when null).</param>
     /// <param name="bindAddress">The local address to bind first, or null.</param>
     /// <param name="attemptDelay">The delay between starting attempts (0.3 s when null).</param>
     /// <param name="tls">TLS options: attempts use TLS over TCP; null for plain TCP.</param>
-    /// <exception cref="ArgumentException">The reactor lacks a capability, or the host is empty.</exception>
-    public HostnameEndpoint(object reactor, string host, int port, TimeSpan? timeout = null, EndPoint? bindAddress = null,
+    /// <exception cref="ArgumentException">The host is empty.</exception>
+    public HostnameEndpoint(INetworkReactor reactor, string host, int port, TimeSpan? timeout = null, EndPoint? bindAddress = null,
         TimeSpan? attemptDelay = null, TlsClientOptions? tls = null)
     {
         ArgumentNullException.ThrowIfNull(reactor);
         ArgumentException.ThrowIfNullOrEmpty(host);
-        _reactor = tls is null
-            ? reactor as IReactorTcp ?? throw new ArgumentException("The reactor does not provide IReactorTcp.", nameof(reactor))
-            : reactor as IReactorSsl ?? throw new ArgumentException("The reactor does not provide IReactorSsl.", nameof(reactor));
-        _clock = reactor as IReactorTime ?? throw new ArgumentException("The reactor does not provide IReactorTime.", nameof(reactor));
-        _threads = reactor as IReactorThreads ?? throw new ArgumentException("The reactor does not provide IReactorThreads.", nameof(reactor));
+        _reactor = reactor;
         Host = host;
         Port = port;
         Timeout = timeout ?? TimeSpan.FromSeconds(30);
@@ -143,7 +138,7 @@ public sealed class HostnameEndpoint : IStreamClientEndpoint
                 return _result;
             }
             lookup.ContinueWith(
-                t => _endpoint._threads.CallFromThread(() => OnLookup(t)),
+                t => _endpoint._reactor.CallFromThread(() => OnLookup(t)),
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return _result;
         }
@@ -194,8 +189,8 @@ public sealed class HostnameEndpoint : IStreamClientEndpoint
             try
             {
                 client.Connector = _endpoint.Tls is null
-                    ? ((IReactorTcp)_endpoint._reactor).ConnectTcp(address.ToString(), _endpoint.Port, client, _endpoint.Timeout, _endpoint.BindAddress)
-                    : ((IReactorSsl)_endpoint._reactor).ConnectSsl(address.ToString(), _endpoint.Port, client, WithHostname(_endpoint.Tls), _endpoint.Timeout, _endpoint.BindAddress);
+                    ? _endpoint._reactor.ConnectTcp(address.ToString(), _endpoint.Port, client, _endpoint.Timeout, _endpoint.BindAddress)
+                    : _endpoint._reactor.ConnectSsl(address.ToString(), _endpoint.Port, client, WithHostname(_endpoint.Tls), _endpoint.Timeout, _endpoint.BindAddress);
             }
             catch (Exception e)
             {
@@ -207,7 +202,7 @@ public sealed class HostnameEndpoint : IStreamClientEndpoint
             attempt.AddCallbacks<object?>(protocol => Won(attempt, protocol), failure => Failed(attempt, failure));
             if (_next < _addresses.Count && !_result.Called)
             {
-                _timer = _endpoint._clock.CallLater(_endpoint.AttemptDelay, StartNext);
+                _timer = _endpoint._reactor.CallLater(_endpoint.AttemptDelay, StartNext);
             }
         }
 

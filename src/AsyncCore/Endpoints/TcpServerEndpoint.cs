@@ -1,4 +1,5 @@
 using AsyncCore.Protocols;
+using AsyncCore.Transports;
 
 namespace AsyncCore.Endpoints;
 

@@ -52,7 +52,7 @@ public class Factory
     }
 
     /// <summary>Called by a port or connector when it starts using the factory.</summary>
-    public void DoStart()
+    internal void DoStart()
     {
         if (NumPorts == 0)
         {
@@ -66,7 +66,7 @@ public class Factory
     }
 
     /// <summary>Called by a port or connector when it stops using the factory; extra calls are ignored.</summary>
-    public void DoStop()
+    internal void DoStop()
     {
         if (NumPorts == 0)
         {

@@ -6,7 +6,7 @@ namespace AsyncCore.Reactor;
 /// A call scheduled on a reactor with <see cref="ReactorBase.CallLater(TimeSpan, Action)"/> (Twisted's
 /// <c>DelayedCall</c>). Use it from the reactor thread only.
 /// </summary>
-public sealed class DelayedCall : IDelayedCall
+internal sealed class DelayedCall : IDelayedCall
 {
     private readonly ReactorBase _reactor;
     private Action? _callable;

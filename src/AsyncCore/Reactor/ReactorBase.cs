@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using AsyncCore.Threads;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Reactor;
@@ -24,7 +23,7 @@ namespace AsyncCore.Reactor;
 /// to the reactor thread, or to the thread setting the reactor up before it runs.
 /// </para>
 /// </remarks>
-public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactorThreads
+public abstract partial class ReactorBase : IReactor
 {
     /// <summary>The origin of <see cref="Now"/> for every reactor on the system clock, so that they share one scale.</summary>
     private static readonly long s_origin = Stopwatch.GetTimestamp();
@@ -269,7 +268,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">Called from another thread while the reactor runs.</exception>
-    public DelayedCall CallLater(TimeSpan delay, Action callable)
+    public IDelayedCall CallLater(TimeSpan delay, Action callable)
     {
         ArgumentNullException.ThrowIfNull(callable);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
@@ -487,7 +486,7 @@ public abstract partial class ReactorBase : IReactorCore, IReactorTime, IReactor
     /// <summary>
     /// Leaves the loop at the end of the current pass without the shutdown sequence: no shutdown trigger runs and the
     /// thread pool keeps running (Twisted's <c>reactor.crash()</c>, for tests and emergencies). <see cref="Run"/> may be
-    /// called again afterwards (on an <see cref="EventLoopReactor"/>): the startup event fires again, and thread calls
+    /// called again afterwards (on an <c>EventLoopReactor</c>): the startup event fires again, and thread calls
     /// and timers left pending run then. Does nothing when the reactor is not running. Reactor thread only.
     /// </summary>
     public void Crash()

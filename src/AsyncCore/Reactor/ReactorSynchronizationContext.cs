@@ -3,11 +3,11 @@ using System.Runtime.ExceptionServices;
 namespace AsyncCore.Reactor;
 
 /// <summary>
-/// The <see cref="SynchronizationContext"/> installed on the reactor thread while an <see cref="EventLoopReactor"/> runs:
+/// The <see cref="SynchronizationContext"/> installed on the reactor thread while an <c>EventLoopReactor</c> or <c>EpollReactor</c> runs:
 /// <c>await</c> continuations captured there resume on the reactor thread (through <c>CallFromThread</c>), so code in
 /// <c>async Deferred&lt;T&gt;</c> methods never runs on two threads at once and needs no locks.
 /// </summary>
-public sealed class ReactorSynchronizationContext : SynchronizationContext
+internal sealed class ReactorSynchronizationContext : SynchronizationContext
 {
     internal ReactorSynchronizationContext(ReactorBase reactor) => Reactor = reactor;
 

@@ -18,17 +18,12 @@ internal sealed class NetworkRegistry
     public HashSet<IClosable> Ports { get; } = [];
 
     /// <summary>
-    /// Makes the transport for a connected socket: readiness on an <see cref="EpollReactor"/> for plain connections,
-    /// completions resumed on the reactor thread otherwise (and always for TLS, which needs a stream).
+    /// Makes the transport for a connected socket: the reactor's own readiness transport when it has one (plain
+    /// connections on the epoll reactor), completions resumed on the reactor thread otherwise (and always for TLS, which
+    /// needs a stream).
     /// </summary>
-    public IStreamConnection CreateTransport(ReactorBase reactor, System.Net.Sockets.Socket socket, System.Net.Security.SslStream? tls)
-    {
-        if (tls is null && reactor is EpollReactor epoll && OperatingSystem.IsLinux())
-        {
-            return new Epoll.EpollTransport(epoll, socket, this);
-        }
-        return new TcpTransport(reactor, socket, tls, this);
-    }
+    public IStreamConnection CreateTransport(ReactorBase reactor, System.Net.Sockets.Socket socket, System.Net.Security.SslStream? tls) =>
+        (reactor as NetworkReactorBase)?.CreateReadinessTransport(socket, tls, this) ?? new TcpTransport(reactor, socket, tls, this);
 
     private void DisconnectAll()
     {

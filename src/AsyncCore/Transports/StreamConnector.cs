@@ -11,7 +11,7 @@ namespace AsyncCore.Transports;
 /// performs the TLS handshake, then builds the protocol. All of it runs on the reactor thread, the waits awaited through
 /// the reactor's synchronization context, except the TLS handshake itself, which runs on the thread pool.
 /// </summary>
-public sealed class StreamConnector : IConnector
+internal sealed class StreamConnector : IConnector
 {
     private readonly ReactorBase _reactor;
     private readonly NetworkRegistry _registry;

@@ -12,7 +12,7 @@ namespace AsyncCore.Transports;
 /// thread (each accept awaited through the reactor's synchronization context) and builds one protocol per connection.
 /// A TLS handshake runs on the thread pool; the protocol is built, and then fed, on the reactor thread.
 /// </summary>
-public sealed class StreamPort : IListeningPort, IClosable
+internal sealed class StreamPort : IListeningPort, IClosable
 {
     private readonly ReactorBase _reactor;
     private readonly Socket _listener;

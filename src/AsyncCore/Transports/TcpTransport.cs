@@ -21,7 +21,7 @@ namespace AsyncCore.Transports;
 /// it. Writes are copied into a write buffer and sent by one send loop; a registered streaming producer is paused once
 /// the buffer holds more than <see cref="HighWaterMark"/> bytes and resumed when it falls to <see cref="LowWaterMark"/>.</para>
 /// </remarks>
-public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection, IAbortWithReason
+internal sealed class TcpTransport : ISocketTransport, IWriteBuffered, IStreamConnection, IAbortWithReason
 {
     private const int ReadBufferSize = 64 * 1024;
 
@@ -73,10 +73,10 @@ public sealed class TcpTransport : ITransport, IWriteBuffered, IStreamConnection
     /// <summary>The protocol on this connection.</summary>
     public IProtocol Protocol => _protocol;
 
-    /// <summary>The underlying socket (for options such as <see cref="Socket.NoDelay"/>).</summary>
+    /// <inheritdoc />
     public Socket Socket => _socket;
 
-    /// <summary>The TLS stream, for a TLS connection (negotiated protocol, remote certificate...); otherwise null.</summary>
+    /// <inheritdoc />
     public SslStream? TlsStream => _tls;
 
     /// <inheritdoc />

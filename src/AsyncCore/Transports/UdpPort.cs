@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace AsyncCore.Transports;
 
 /// <summary>A bound datagram socket (Twisted's <c>udp.Port</c>).</summary>
-public sealed class UdpPort : IDatagramTransport, IListeningPort, IClosable
+internal sealed class UdpPort : IDatagramTransport, IListeningPort, IClosable
 {
     private readonly ReactorBase _reactor;
     private readonly Socket _socket;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AsyncCore.Endpoints;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 
 namespace AsyncCore.Tests.Endpoints;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Tests.Reactor;

@@ -1,3 +1,4 @@
+using AsyncCore.Reactors;
 using AsyncCore.Reactor;
 using AsyncCore.Tasks;
 using Microsoft.Extensions.Time.Testing;

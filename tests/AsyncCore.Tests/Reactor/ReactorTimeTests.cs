@@ -89,7 +89,7 @@ public class ReactorTimeTests
     public void Cancel_AfterCallRan_ThrowsAlreadyCalled()
     {
         var reactor = ReactorTestSupport.Create(out _);
-        DelayedCall? call = null;
+        IDelayedCall? call = null;
         reactor.CallWhenRunning(() =>
         {
             call = reactor.CallLater(TimeSpan.Zero, () => { });
@@ -110,7 +110,7 @@ public class ReactorTimeTests
         Exception? error = null;
         reactor.CallWhenRunning(() =>
         {
-            DelayedCall? self = null;
+            IDelayedCall? self = null;
             self = reactor.CallLater(TimeSpan.Zero, () =>
             {
                 error = Record.Exception(self!.Cancel);
@@ -148,7 +148,7 @@ public class ReactorTimeTests
         var events = new List<string>();
         reactor.CallWhenRunning(() =>
         {
-            DelayedCall? victim = null;
+            IDelayedCall? victim = null;
             reactor.CallLater(TimeSpan.Zero, () =>
             {
                 events.Add("first");
@@ -169,7 +169,7 @@ public class ReactorTimeTests
         var events = new List<string>();
         reactor.CallWhenRunning(() =>
         {
-            DelayedCall? moved = null;
+            IDelayedCall? moved = null;
             reactor.CallLater(TimeSpan.Zero, () =>
             {
                 events.Add("first");
@@ -190,7 +190,7 @@ public class ReactorTimeTests
         var events = new List<string>();
         reactor.CallWhenRunning(() =>
         {
-            DelayedCall? later = null;
+            IDelayedCall? later = null;
             reactor.CallLater(TimeSpan.Zero, () =>
             {
                 events.Add("first");
@@ -307,11 +307,11 @@ public class ReactorTimeTests
     {
         var reactor = ReactorTestSupport.Create(out _);
         var random = new Random(1234);
-        var calls = new List<DelayedCall>();
-        var fired = new List<DelayedCall>();
+        var calls = new List<IDelayedCall>();
+        var fired = new List<IDelayedCall>();
         for (var i = 0; i < 2000; i++)
         {
-            DelayedCall? self = null;
+            IDelayedCall? self = null;
             self = reactor.CallLater(TimeSpan.FromMilliseconds(random.Next(0, 50)), () => fired.Add(self!));
             calls.Add(self);
         }
@@ -326,6 +326,6 @@ public class ReactorTimeTests
         reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.FromMilliseconds(80), reactor.Stop));
         reactor.RunWithSafetyNet();
         Assert.Equal(calls.Count(c => !c.Cancelled), fired.Count);
-        Assert.Equal(fired.OrderBy(c => c.DueTime).ThenBy(c => c.Sequence), fired);
+        Assert.Equal(fired.OrderBy(c => c.DueTime).ThenBy(c => ((DelayedCall)c).Sequence), fired);
     }
 }

@@ -1,3 +1,4 @@
+using AsyncCore.Reactors;
 using System.Runtime.CompilerServices;
 using AsyncCore.Reactor;
 using AsyncCore.Tests.Deferreds;

@@ -1,3 +1,4 @@
+using AsyncCore.Reactors;
 using AsyncCore.Reactor;
 
 namespace AsyncCore.Tests.Reactor;

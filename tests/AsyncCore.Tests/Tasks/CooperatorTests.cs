@@ -319,7 +319,7 @@ public class CooperatorTests
         }
         reactor.CallWhenRunning(() =>
         {
-            AsyncCore.Reactor.DelayedCall? ping = null;
+            IDelayedCall? ping = null;
             void Ping()
             {
                 otherWork++;

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using AsyncCore.Protocols;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
+using AsyncCore.Transports;
 
 namespace AsyncCore.Tests.Transports;
 
@@ -17,7 +19,7 @@ internal sealed class RunningReactor : IDisposable
         _thread.Start();
     }
 
-    public ReactorBase Reactor { get; }
+    public NetworkReactorBase Reactor { get; }
 
     /// <summary>Runs <paramref name="start"/> on the reactor thread and waits (bounded) for its Deferred.</summary>
     public Task<T> Call<T>(Func<Deferred<T>> start)

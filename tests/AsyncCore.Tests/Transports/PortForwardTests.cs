@@ -12,7 +12,7 @@ public class PortForwardTests : IDisposable
     private const long Total = 100L * 1024 * 1024;
     private readonly RunningReactor _net;
 
-    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/> (completion-based transports).</summary>
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactors.EventLoopReactor"/> (completion-based transports).</summary>
     public PortForwardTests() : this(epoll: false)
     {
     }
@@ -133,7 +133,7 @@ public class PortForwardTests : IDisposable
     }
 }
 
-/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/> (readiness-based transports).</summary>
+/// <summary>The same tests on the <see cref="AsyncCore.Reactors.EpollReactor"/> (readiness-based transports).</summary>
 public sealed class PortForwardEpollTests : PortForwardTests
 {
     public PortForwardEpollTests() : base(epoll: true)

@@ -11,7 +11,7 @@ public class TcpTransportTests : IDisposable
 {
     private readonly RunningReactor _net;
 
-    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/> (completion-based transports).</summary>
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactors.EventLoopReactor"/> (completion-based transports).</summary>
     public TcpTransportTests() : this(epoll: false)
     {
     }
@@ -251,6 +251,26 @@ public class TcpTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task Transport_OnEitherReactor_IsASocketTransportWithItsConnectedSocket()
+    {
+        // The transport classes are internal and differ by reactor: the socket is reached the same way on both.
+        var server = new CollectingProtocol();
+        var port = await Listen(() => server);
+        var client = new CollectingProtocol();
+        await Connect(port, client);
+        var (noDelay, local, tls) = await _net.Run(() =>
+        {
+            var transport = Assert.IsAssignableFrom<ISocketTransport>(client.Transport);
+            transport.Socket.NoDelay = true;
+            return (transport.Socket.NoDelay, (IPEndPoint)transport.Socket.LocalEndPoint!, transport.TlsStream);
+        });
+        Assert.True(noDelay);
+        Assert.Equal(client.Transport.GetHost(), local);
+        Assert.Null(tls);
+        await _net.Call(port.StopListening);
+    }
+
+    [Fact]
     public async Task DataReceived_Throws_ConnectionIsClosed()
     {
         var port = await Listen(() => new Throwing());
@@ -330,7 +350,7 @@ public class TcpTransportTests : IDisposable
     }
 }
 
-/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/> (readiness-based transports).</summary>
+/// <summary>The same tests on the <see cref="AsyncCore.Reactors.EpollReactor"/> (readiness-based transports).</summary>
 public sealed class TcpTransportEpollTests : TcpTransportTests
 {
     public TcpTransportEpollTests() : base(epoll: true)

@@ -245,7 +245,7 @@ public class TlsHandshakeThreadTests : IDisposable
         public override void ConnectionMade()
         {
             CallbacksOnReactor.Add(reactor.IsReactorThread);
-            var tls = ((TcpTransport)Transport).TlsStream;
+            var tls = ((ISocketTransport)Transport).TlsStream;
             Peer = (tls?.RemoteCertificate?.Subject, tls?.TargetHostName);
         }
 

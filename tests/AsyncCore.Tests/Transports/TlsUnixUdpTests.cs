@@ -14,7 +14,7 @@ public class TlsUnixUdpTests : IDisposable
     private readonly RunningReactor _net;
     private readonly string _dir = Directory.CreateTempSubdirectory("asynccore-net-").FullName;
 
-    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactor.EventLoopReactor"/>.</summary>
+    /// <summary>Runs the tests on the default <see cref="AsyncCore.Reactors.EventLoopReactor"/>.</summary>
     public TlsUnixUdpTests() : this(epoll: false)
     {
     }
@@ -114,7 +114,7 @@ public class TlsUnixUdpTests : IDisposable
 
     private sealed class CertificateReporter(List<string?> seen) : Protocol
     {
-        public override void ConnectionMade() => seen.Add(((TcpTransport)Transport).TlsStream?.RemoteCertificate?.Subject);
+        public override void ConnectionMade() => seen.Add(((ISocketTransport)Transport).TlsStream?.RemoteCertificate?.Subject);
 
         public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
     }
@@ -132,7 +132,7 @@ public class TlsUnixUdpTests : IDisposable
 
     private sealed class SniReporter(List<string> names) : Protocol
     {
-        public override void ConnectionMade() => names.Add(((TcpTransport)Transport).TlsStream!.TargetHostName);
+        public override void ConnectionMade() => names.Add(((ISocketTransport)Transport).TlsStream!.TargetHostName);
 
         public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
     }
@@ -213,7 +213,7 @@ public class TlsUnixUdpTests : IDisposable
     }
 }
 
-/// <summary>The same tests on the <see cref="AsyncCore.Reactor.EpollReactor"/>.</summary>
+/// <summary>The same tests on the <see cref="AsyncCore.Reactors.EpollReactor"/>.</summary>
 public sealed class TlsUnixUdpEpollTests : TlsUnixUdpTests
 {
     public TlsUnixUdpEpollTests() : base(epoll: true)

@@ -1,5 +1,6 @@
 using System.Net;
 using AsyncCore.Endpoints;
+using AsyncCore.Transports;
 
 namespace AsyncCore.Protocols.PortForward;
 
@@ -13,7 +14,12 @@ namespace AsyncCore.Protocols.PortForward;
 /// reactor.ListenTcp(8080, new PortForwardFactory(new TcpClientEndpoint(reactor, "example.com", 80)));
 /// </code>
 /// </example>
-public sealed class PortForwardFactory : ServerFactory
+/// <remarks>
+/// Open for extension as in Twisted: override <see cref="BuildProtocol"/> to return a <see cref="ProxyServer"/> subclass,
+/// and <see cref="ProxyServer.CreateClient"/> to use a <see cref="ProxyClient"/> subclass (say, one that inspects or
+/// rewrites the relayed data in <see cref="Proxy.DataReceived"/>).
+/// </remarks>
+public class PortForwardFactory : ServerFactory
 {
     /// <summary>Relays to whatever <paramref name="target"/> connects to (TCP, TLS, UNIX...).</summary>
     public PortForwardFactory(IStreamClientEndpoint target)
@@ -57,22 +63,29 @@ public abstract class Proxy : Protocol
 }
 
 /// <summary>The accepted side (Twisted's <c>ProxyServer</c>): pauses reading until the outgoing connection is made.</summary>
-public sealed class ProxyServer : Proxy
+public class ProxyServer : Proxy
 {
     private readonly PortForwardFactory _factory;
     private Deferred<IProtocol>? _connecting;
 
-    internal ProxyServer(PortForwardFactory factory)
+    /// <summary>Creates the accepted side of a connection relayed by <paramref name="factory"/>.</summary>
+    public ProxyServer(PortForwardFactory factory)
     {
-        _factory = factory;
+        _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         Factory = factory;
     }
+
+    /// <summary>
+    /// Makes the outgoing side once this side is connected (Twisted's <c>clientProtocolFactory</c>); override to relay
+    /// through a <see cref="ProxyClient"/> subclass.
+    /// </summary>
+    protected virtual ProxyClient CreateClient() => new(this);
 
     /// <inheritdoc />
     public override void ConnectionMade()
     {
         Transport.PauseProducing();
-        _connecting = _factory.Target.Connect(new Factory(() => new ProxyClient(this)) { Noisy = false });
+        _connecting = _factory.Target.Connect(new Factory(CreateClient) { Noisy = false });
         _connecting.AddErrback(_ =>
         {
             // The target is unreachable: drop the accepted connection.
@@ -95,11 +108,12 @@ public sealed class ProxyServer : Proxy
 }
 
 /// <summary>The outgoing side (Twisted's <c>ProxyClient</c>): links the two sides and starts the relay.</summary>
-public sealed class ProxyClient : Proxy
+public class ProxyClient : Proxy
 {
     private readonly ProxyServer _server;
 
-    internal ProxyClient(ProxyServer server) => _server = server;
+    /// <summary>Creates the outgoing side for <paramref name="server"/>.</summary>
+    public ProxyClient(ProxyServer server) => _server = server ?? throw new ArgumentNullException(nameof(server));
 
     /// <inheritdoc />
     public override void ConnectionMade()

@@ -9,18 +9,18 @@ using Microsoft.Extensions.Logging;
 namespace AsyncCore.Transports.Epoll;
 
 /// <summary>
-/// A plain TCP or UNIX connection served by readiness on an <see cref="EpollReactor"/> (Twisted's <c>tcp.Connection</c> on
-/// the epoll reactor): level-triggered epoll, one read per readiness event into the reactor's shared buffer, writes
+/// A plain TCP or UNIX connection served by readiness on the epoll reactor (Twisted's <c>tcp.Connection</c> on the
+/// epoll reactor): level-triggered epoll, one read per readiness event into the reactor's shared buffer, writes
 /// buffered during a callback and flushed once before the reactor waits again (so a burst of small writes becomes one
 /// send), <c>EPOLLOUT</c> only while the kernel buffer is full.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler, IStreamConnection, IAbortWithReason
+internal sealed class EpollTransport : ISocketTransport, IWriteBuffered, IEpollHandler, IStreamConnection, IAbortWithReason
 {
     // Reads per readiness event while the buffer comes back full: enough for bulk transfers, small enough to stay fair.
     private const int ReadsPerEvent = 4;
 
-    private readonly EpollReactor _reactor;
+    private readonly IEpollLoop _reactor;
     private readonly Socket _socket;
     private readonly NetworkRegistry _registry;
     private readonly EndPoint? _host;
@@ -40,7 +40,7 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
     private bool _closed;
     private bool _lossReported;
 
-    internal EpollTransport(EpollReactor reactor, Socket socket, NetworkRegistry registry)
+    internal EpollTransport(IEpollLoop reactor, Socket socket, NetworkRegistry registry)
     {
         _reactor = reactor;
         _socket = socket;
@@ -58,6 +58,11 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
     public bool Disconnecting { get; private set; }
 
     public Action<Failure>? OnLost { get; set; }
+
+    public Socket Socket => _socket;
+
+    /// <summary>Always null: TLS connections use the completion-based transport, which needs a stream.</summary>
+    public System.Net.Security.SslStream? TlsStream => null;
 
     public EndPoint? GetPeer() => _peer;
 
@@ -366,8 +371,11 @@ internal sealed class EpollTransport : ITransport, IWriteBuffered, IEpollHandler
         ResetWriteBuffer();
         // Orderly, as Twisted closes a connection whose dataReceived returned a reason (only an abort resets it).
         CloseSocket(abortive: false);
-        var failure = new Failure(reason);
-        _reactor.CallFromThread(() => CloseNow(failure));
+        _reactor.CallFromThread(static state =>
+        {
+            var (transport, failure) = ((EpollTransport, Failure))state!;
+            transport.CloseNow(failure);
+        }, (this, new Failure(reason)));
     }
 
     public void LoseWriteConnection()

@@ -1,8 +1,9 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using AsyncCore.Tasks;
 using AsyncCore.Tests.Reactor;
 
-namespace AsyncCore.Tests.Tasks;
+namespace AsyncCore.Tests.Reactors;
 
 /// <summary>From Twisted's test_task.py (ReactTests).</summary>
 public class ReactorMainTests

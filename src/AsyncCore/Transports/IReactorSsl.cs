@@ -2,7 +2,7 @@ using System.Net;
 using AsyncCore.Protocols;
 using AsyncCore.Transports;
 
-namespace AsyncCore;
+namespace AsyncCore.Transports;
 
 /// <summary>The TLS-over-TCP capability of a reactor (Twisted's <c>IReactorSSL</c>).</summary>
 public interface IReactorSsl

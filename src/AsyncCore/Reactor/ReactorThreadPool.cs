@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace AsyncCore.Threads;
+namespace AsyncCore.Reactor;
 
 /// <summary>
 /// A bounded pool of dedicated threads for blocking work (Twisted's <c>ThreadPool</c>): workers are created on demand

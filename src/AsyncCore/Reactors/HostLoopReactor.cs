@@ -1,4 +1,7 @@
-namespace AsyncCore.Reactor;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
+
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor that lives on an existing single-threaded loop (a UI thread: WinForms, WPF, Avalonia, or any
@@ -10,7 +13,7 @@ namespace AsyncCore.Reactor;
 /// <see cref="Start"/> returns at once (like Twisted's <c>runReturn</c>): the host's own loop does the running. The
 /// host's context stays installed, so <c>await</c> continuations resume on the host thread, which is the reactor thread.
 /// </remarks>
-public sealed class HostLoopReactor : ReactorBase, IDisposable
+public sealed class HostLoopReactor : NetworkReactorBase, IDisposable, IAsyncDisposable
 {
     private static readonly SendOrPostCallback s_runPass = static state => ((HostLoopReactor)state!).RunPass();
 
@@ -21,6 +24,8 @@ public sealed class HostLoopReactor : ReactorBase, IDisposable
     private int _startRequested;
     private bool _inPass;
     private bool _finished;
+    private volatile bool _disposeRequested;
+    private int _timerFreed;
 
     /// <summary>Creates a reactor driven by <paramref name="host"/>; it does nothing until <see cref="Start"/>.</summary>
     public HostLoopReactor(SynchronizationContext host, ReactorOptions? options = null) : base(options)
@@ -139,6 +144,10 @@ public sealed class HostLoopReactor : ReactorBase, IDisposable
         _finished = true;
         _timer.Change(Timeout.Infinite, Timeout.Infinite);
         FinishRunning(mayRunAgain: false);
+        if (_disposeRequested)
+        {
+            FreeTimer();
+        }
         _completion.TrySetResult();
     }
 
@@ -159,6 +168,51 @@ public sealed class HostLoopReactor : ReactorBase, IDisposable
         }
     }
 
-    /// <summary>Releases the host timer.</summary>
-    public void Dispose() => _timer.Dispose();
+    /// <summary>
+    /// Releases the host timer. On a running reactor, stops it first and (from a thread other than the host's) waits
+    /// until the shutdown sequence has ended it; on the host thread, which cannot wait for its own loop, the timer is
+    /// released when the shutdown ends.
+    /// </summary>
+    public void Dispose()
+    {
+        if (BeginDispose() is { } running && !OnHostThread)
+        {
+            running.Wait();
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the host
+    /// thread: the shutdown it waits for needs that thread.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (BeginDispose() is { } running && !OnHostThread)
+        {
+            await running.ConfigureAwait(false);
+        }
+    }
+
+    private bool OnHostThread => IsReactorThread || SynchronizationContext.Current == _host;
+
+    /// <summary>Marks the reactor disposed and stops it; returns the end of the run, or null when there is none to wait for.</summary>
+    private Task? BeginDispose()
+    {
+        _disposeRequested = true;
+        if (Volatile.Read(ref _startRequested) == 0 || _completion.Task.IsCompleted)
+        {
+            FreeTimer();
+            return null;
+        }
+        StopIfRunning();
+        return _completion.Task;
+    }
+
+    private void FreeTimer()
+    {
+        if (Interlocked.Exchange(ref _timerFreed, 1) == 0)
+        {
+            _timer.Dispose();
+        }
+    }
 }

@@ -1,4 +1,4 @@
-namespace AsyncCore;
+namespace AsyncCore.Reactor;
 
 /// <summary>
 /// The core capability of a reactor (Twisted's <c>IReactorCore</c>): running the loop, stopping it, and the startup and

@@ -1,7 +1,6 @@
-using AsyncCore.Tests.Reactor;
-using AsyncCore.Threads;
+using AsyncCore.Reactor;
 
-namespace AsyncCore.Tests.Threads;
+namespace AsyncCore.Tests.Reactor;
 
 /// <summary>From Twisted's test_threadpool.py.</summary>
 public class ReactorThreadPoolTests

@@ -1,6 +1,6 @@
 using AsyncCore.Protocols;
 
-namespace AsyncCore;
+namespace AsyncCore.Transports;
 
 /// <summary>The UDP capability of a reactor (Twisted's <c>IReactorUDP</c>).</summary>
 public interface IReactorUdp

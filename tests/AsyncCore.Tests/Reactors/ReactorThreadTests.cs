@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
+using AsyncCore.Tests.Reactor;
 
-namespace AsyncCore.Tests.Reactor;
+namespace AsyncCore.Tests.Reactors;
 
 /// <summary>From Twisted's test_internet.py (CallFromThreadTests) and internet/test/test_threads.py.</summary>
 public class ReactorThreadTests

@@ -1,6 +1,4 @@
-using AsyncCore.Reactor;
-
-namespace AsyncCore.Threads;
+namespace AsyncCore.Reactor;
 
 /// <summary>
 /// Moving work between the reactor thread and worker threads (Twisted's <c>twisted.internet.threads</c>):

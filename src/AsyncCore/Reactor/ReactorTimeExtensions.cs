@@ -1,4 +1,4 @@
-namespace AsyncCore.Tasks;
+namespace AsyncCore.Reactor;
 
 /// <summary>Deferred-returning delays on any <see cref="IReactorTime"/> (Twisted's <c>task.deferLater</c>).</summary>
 public static class ReactorTimeExtensions

@@ -1,8 +1,11 @@
 using System.Net.Sockets;
 using System.Runtime.Versioning;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
 using AsyncCore.Transports.Epoll;
+using Microsoft.Extensions.Logging;
 
-namespace AsyncCore.Reactor;
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor whose thread waits in <c>epoll_wait</c> (Linux), like Twisted's default <c>epollreactor</c>: plain TCP and
@@ -12,7 +15,7 @@ namespace AsyncCore.Reactor;
 /// </summary>
 /// <remarks>See docs/networking.md for the measurements that made this the fast path on Linux.</remarks>
 [SupportedOSPlatform("linux")]
-public sealed class EpollReactor : ReactorBase, IDisposable
+public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, IAsyncDisposable
 {
     private const int MaxEvents = 512;
     private const ulong WakeToken = 0;
@@ -32,7 +35,7 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     // back to sleep after every 64 KiB makes the sender pay it thousands of times per GiB. Polling 50 µs removed most
     // of those sleeps (bench/README-net.md: 1 GiB bulk 0.7x -> 0.85-1.1x raw inline); an idle reactor polls once, 50 µs.
     private static readonly long s_pollBeforeSleepTicks = 50 * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
-    private bool _disposed;
+    private readonly ReactorLifetime _lifetime;
 
     /// <summary>Creates the reactor; it does nothing until <see cref="Run"/>.</summary>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
@@ -46,24 +49,35 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         _epoll = EpollNative.CreateEpoll();
         _wake = EpollNative.CreateEventFd();
         EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn, WakeToken);
+        _lifetime = new ReactorLifetime(this, CloseDescriptors);
     }
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
-    public ReactorSynchronizationContext SynchronizationContext { get; }
+    public SynchronizationContext SynchronizationContext { get; }
 
     /// <summary>
     /// The receive buffer all readiness transports share: callbacks run one at a time on this thread, so one buffer
     /// serves every connection at no cost per connection. (256 KiB measured slower for bulk than 64 KiB.)
     /// </summary>
-    internal byte[] ReadBuffer { get; } = new byte[64 * 1024];
+    byte[] IEpollLoop.ReadBuffer { get; } = new byte[64 * 1024];
+
+    ILogger IEpollLoop.Logger => Logger;
 
     /// <summary>Runs the loop on the calling thread until <see cref="ReactorBase.Stop"/> has gone through shutdown.</summary>
     /// <exception cref="ReactorAlreadyRunningException">The reactor is running.</exception>
     /// <exception cref="ReactorNotRestartableException">The reactor was stopped before.</exception>
+    /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
     public override void Run()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        RunLoop(SynchronizationContext, static reactor => ((EpollReactor)reactor).Poll());
+        _lifetime.Enter();
+        try
+        {
+            RunLoop(SynchronizationContext, static reactor => ((EpollReactor)reactor).Poll());
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     private protected override void WakeUp()
@@ -112,7 +126,7 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         FlushDirty();
     }
 
-    internal int Register(Socket socket, IEpollHandler handler, uint events)
+    int IEpollLoop.Register(Socket socket, IEpollHandler handler, uint events)
     {
         var token = _freeTokens.Count > 0 ? _freeTokens.Pop() : _handlers.Count;
         if (token == _handlers.Count)
@@ -127,10 +141,10 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         return token;
     }
 
-    internal void Modify(Socket socket, int token, uint events) =>
+    void IEpollLoop.Modify(Socket socket, int token, uint events) =>
         EpollNative.Control(_epoll, EpollNative.CtlMod, (int)socket.SafeHandle.DangerousGetHandle(), events, (ulong)token);
 
-    internal void Unregister(Socket socket, int token)
+    void IEpollLoop.Unregister(Socket socket, int token)
     {
         try
         {
@@ -145,7 +159,10 @@ public sealed class EpollReactor : ReactorBase, IDisposable
     }
 
     /// <summary>Remembers a transport with data to send; it is flushed before the reactor waits again.</summary>
-    internal void MarkDirty(EpollTransport transport) => _dirty.Add(transport);
+    void IEpollLoop.MarkDirty(EpollTransport transport) => _dirty.Add(transport);
+
+    internal override IStreamConnection? CreateReadinessTransport(Socket socket, System.Net.Security.SslStream? tls, NetworkRegistry registry) =>
+        tls is null ? new EpollTransport(this, socket, registry) : null;
 
     private void FlushDirty()
     {
@@ -163,14 +180,21 @@ public sealed class EpollReactor : ReactorBase, IDisposable
         _dirty.RemoveRange(0, count);
     }
 
-    /// <summary>Closes the epoll and eventfd descriptors. Call after the loop has ended.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Closes the epoll and eventfd descriptors. On a running reactor, stops it first and (from another thread) waits
+    /// until <see cref="Run"/> has gone through the shutdown event; on the reactor thread, the descriptors are closed when
+    /// the loop ends.
+    /// </summary>
+    public void Dispose() => _lifetime.Dispose();
+
+    /// <summary>
+    /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the
+    /// reactor thread: the loop it waits for is the one running the awaiting code.
+    /// </summary>
+    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
+
+    private void CloseDescriptors()
     {
-        if (_disposed)
-        {
-            return;
-        }
-        _disposed = true;
         EpollNative.Close(_wake);
         EpollNative.Close(_epoll);
     }

@@ -1,9 +1,12 @@
-namespace AsyncCore.Reactor;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
+
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor whose loop runs on a thread of its own (the one calling <see cref="Run"/>, or a dedicated one with
 /// <see cref="RunInBackground"/>): the single thread that runs every Deferred callback, timer and protocol event.
-/// While it runs, a <see cref="ReactorSynchronizationContext"/> is installed on that thread, so <c>await</c>
+/// While it runs, the reactor's <see cref="SynchronizationContext"/> is installed on that thread, so <c>await</c>
 /// continuations come back to it.
 /// </summary>
 /// <example>
@@ -14,20 +17,22 @@ namespace AsyncCore.Reactor;
 /// reactor.Run();   // returns after the shutdown triggers ran
 /// </code>
 /// </example>
-public sealed class EventLoopReactor : ReactorBase, IDisposable
+public sealed class EventLoopReactor : NetworkReactorBase, IDisposable, IAsyncDisposable
 {
     // Spinning briefly before blocking keeps CallFromThread round trips fast when the reactor is busy.
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 20);
+    private readonly ReactorLifetime _lifetime;
     private int _sleeping;
 
     /// <summary>Creates a reactor; it does nothing until <see cref="Run"/>.</summary>
     public EventLoopReactor(ReactorOptions? options = null) : base(options)
     {
         SynchronizationContext = new ReactorSynchronizationContext(this);
+        _lifetime = new ReactorLifetime(this, _wake.Dispose);
     }
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
-    public ReactorSynchronizationContext SynchronizationContext { get; }
+    public SynchronizationContext SynchronizationContext { get; }
 
     /// <summary>
     /// Runs the loop on the calling thread: fires the startup event, then runs passes until <see cref="ReactorBase.Stop"/>
@@ -35,9 +40,18 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
     /// </summary>
     /// <exception cref="ReactorAlreadyRunningException">The reactor is running.</exception>
     /// <exception cref="ReactorNotRestartableException">The reactor was stopped before.</exception>
+    /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
     public override void Run()
     {
-        RunLoop(SynchronizationContext, static reactor => ((EventLoopReactor)reactor).Wait(null));
+        _lifetime.Enter();
+        try
+        {
+            RunLoop(SynchronizationContext, static reactor => ((EventLoopReactor)reactor).Wait(null));
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     /// <summary>
@@ -114,6 +128,16 @@ public sealed class EventLoopReactor : ReactorBase, IDisposable
         Volatile.Write(ref _sleeping, 0);
     }
 
-    /// <summary>Releases the wake-up event. Call after the loop has ended.</summary>
-    public void Dispose() => _wake.Dispose();
+    /// <summary>
+    /// Releases the wake-up event. On a running reactor, stops it first and (from another thread) waits until
+    /// <see cref="Run"/> has gone through the shutdown event; on the reactor thread, the event is released when the loop
+    /// ends.
+    /// </summary>
+    public void Dispose() => _lifetime.Dispose();
+
+    /// <summary>
+    /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the
+    /// reactor thread: the loop it waits for is the one running the awaiting code.
+    /// </summary>
+    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
 }

@@ -1,6 +1,6 @@
 using AsyncCore.Protocols;
 
-namespace AsyncCore;
+namespace AsyncCore.Transports;
 
 /// <summary>The UNIX domain socket capability of a reactor (Twisted's <c>IReactorUNIX</c>).</summary>
 public interface IReactorUnix

@@ -1,7 +1,7 @@
 using AsyncCore.Reactor;
 using Microsoft.Extensions.Logging;
 
-namespace AsyncCore.Tasks;
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// Runs a program's main Deferred on a reactor and turns its outcome into an exit code (Twisted's <c>task.react</c>):

@@ -1,6 +1,7 @@
+using AsyncCore.Reactor;
 using AsyncCore.Tasks;
 
-namespace AsyncCore.Tests.Tasks;
+namespace AsyncCore.Tests.Reactor;
 
 /// <summary>From Twisted's test_task.py (DeferLaterTests).</summary>
 public class DeferLaterTests

@@ -1,17 +1,35 @@
 using System.Net;
 using System.Net.Sockets;
 using AsyncCore.Protocols;
-using AsyncCore.Transports;
+using AsyncCore.Reactor;
 
-namespace AsyncCore.Reactor;
+namespace AsyncCore.Transports;
 
-// The network capabilities of every reactor. They live with the transports (src/AsyncCore/Transports) and only need
-// CallFromThread and the reactor's SynchronizationContext, so the reactor core knows nothing about sockets.
-public abstract partial class ReactorBase : IReactorTcp, IReactorUnix, IReactorUdp, IReactorSsl
+/// <summary>
+/// A reactor with the network capabilities (<see cref="IReactorTcp"/>, <see cref="IReactorUnix"/>,
+/// <see cref="IReactorUdp"/>, <see cref="IReactorSsl"/>): the base of every concrete reactor in
+/// <c>AsyncCore.Reactors</c>.
+/// </summary>
+/// <remarks>
+/// It lives with the transports and only needs <c>CallFromThread</c> and the reactor's SynchronizationContext, so the
+/// reactor layer (<see cref="ReactorBase"/>) knows nothing about sockets.
+/// </remarks>
+public abstract class NetworkReactorBase : ReactorBase, INetworkReactor
 {
     private NetworkRegistry? _network;
 
-    private NetworkRegistry Network => _network ??= new NetworkRegistry(this);
+    /// <summary>Creates the shared state; <paramref name="options"/> null means the defaults.</summary>
+    private protected NetworkReactorBase(ReactorOptions? options) : base(options)
+    {
+    }
+
+    /// <summary>
+    /// A transport served by this reactor's own readiness loop for a connected socket, or null to use the completion-based
+    /// transport every reactor has. The network layer asks instead of knowing the concrete reactors above it.
+    /// </summary>
+    internal virtual IStreamConnection? CreateReadinessTransport(Socket socket, System.Net.Security.SslStream? tls, NetworkRegistry registry) => null;
+
+    internal NetworkRegistry Network => _network ??= new NetworkRegistry(this);
 
     /// <inheritdoc />
     public IListeningPort ListenTcp(int port, Factory factory, int backlog = 50, string interfaceAddress = "") =>

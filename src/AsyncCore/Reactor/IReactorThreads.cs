@@ -1,4 +1,4 @@
-namespace AsyncCore;
+namespace AsyncCore.Reactor;
 
 /// <summary>
 /// The thread capability of a reactor (Twisted's <c>IReactorThreads</c>): handing work to the reactor thread from any

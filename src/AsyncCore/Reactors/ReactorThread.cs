@@ -1,10 +1,10 @@
-namespace AsyncCore.Reactor;
+namespace AsyncCore.Reactors;
 
 /// <summary>
 /// An <see cref="EventLoopReactor"/> running on a dedicated background thread (from
 /// <see cref="EventLoopReactor.RunInBackground"/>). Disposing it stops the reactor and waits for the thread.
 /// </summary>
-public sealed class ReactorThread : IDisposable
+public sealed class ReactorThread : IDisposable, IAsyncDisposable
 {
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -37,6 +37,19 @@ public sealed class ReactorThread : IDisposable
         if (Thread.CurrentThread != Thread)
         {
             Thread.Join();
+        }
+    }
+
+    /// <summary>
+    /// Stops the reactor and waits, without blocking, until its <c>Run</c> has returned (the shutdown triggers have run).
+    /// A <c>Run</c> that failed does not make this throw: read <see cref="Completion"/> for that.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        if (Thread.CurrentThread != Thread)
+        {
+            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
+using AsyncCore.Tests.Reactor;
 
-namespace AsyncCore.Tests.Reactor;
+namespace AsyncCore.Tests.Reactors;
 
 /// <summary>A reactor on a host's single-threaded loop, as on a UI thread.</summary>
 public sealed class HostLoopReactorTests : IDisposable
@@ -154,6 +156,34 @@ public sealed class HostLoopReactorTests : IDisposable
         Assert.Contains(reports, m => m.Contains("from the host", StringComparison.Ordinal));
         Assert.Contains(reports, m => m.Contains("from a pass", StringComparison.Ordinal));
         GC.KeepAlive(kept);
+    }
+
+    [Fact]
+    public void Dispose_FromAnotherThreadWhileRunning_StopsAndWaitsForTheShutdown()
+    {
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var shutdownRan = 0;
+        var started = new ManualResetEventSlim();
+        reactor.CallWhenRunning(started.Set);
+        reactor.AddSystemEventTrigger(SystemEventPhase.Before, SystemEvents.Shutdown, () => Volatile.Write(ref shutdownRan, 1));
+        reactor.Start();
+        started.WaitOrFail("startup");
+        reactor.Dispose();
+        Assert.True(reactor.Completion.IsCompletedSuccessfully);
+        Assert.Equal(1, Volatile.Read(ref shutdownRan));
+        Assert.False(reactor.Running);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WhileRunning_CompletesAfterTheShutdown()
+    {
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var started = new ManualResetEventSlim();
+        reactor.CallWhenRunning(started.Set);
+        reactor.Start();
+        started.WaitOrFail("startup");
+        await reactor.DisposeAsync();
+        Assert.True(reactor.Completion.IsCompletedSuccessfully);
     }
 
     /// <summary>A minimal UI-like loop: one thread running posted callbacks in order.</summary>

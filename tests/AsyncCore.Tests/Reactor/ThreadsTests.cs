@@ -1,8 +1,7 @@
 using AsyncCore.Reactor;
-using AsyncCore.Tests.Reactor;
-using AsyncCore.Threads;
+using AsyncCore.Reactors;
 
-namespace AsyncCore.Tests.Threads;
+namespace AsyncCore.Tests.Reactor;
 
 /// <summary>From Twisted's test_threads.py (DeferredResultTests, DeferToThreadPoolTests) and internet/test/test_threads.py.</summary>
 public sealed class ThreadsTests : IDisposable

@@ -1,7 +1,7 @@
 using System.Net;
 using AsyncCore.Protocols;
 
-namespace AsyncCore;
+namespace AsyncCore.Transports;
 
 /// <summary>The TCP capability of a reactor (Twisted's <c>IReactorTCP</c>).</summary>
 public interface IReactorTcp
