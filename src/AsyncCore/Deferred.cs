@@ -41,6 +41,7 @@ public abstract partial class Deferred
     private bool _called;
     private bool _runningCallbacks;
     private bool _suppressAlreadyCalled;
+    private bool _cancelling;
 
     private protected Deferred()
     {
@@ -167,6 +168,14 @@ public abstract partial class Deferred
         var c = Chain;
         if (!c._called)
         {
+            if (c._cancelling)
+            {
+                // Cancelled again from inside its own canceller (directly, or through cancellers that cancel each
+                // other): the outer Cancel finishes the job once the canceller returns. Running the canceller again
+                // would recurse until the stack overflows.
+                return;
+            }
+            c._cancelling = true;
             var hadCanceller = true;
             var asynchronous = false;
             Exception? cancellerError = null;
@@ -182,6 +191,10 @@ public abstract partial class Deferred
                 // error is logged and carried by the CancelledException the Deferred fails with.
                 cancellerError = ex;
                 AsyncCoreLogging.Deferred.LogError(ex, "The canceller of a Deferred threw an exception");
+            }
+            finally
+            {
+                c._cancelling = false;
             }
             if (!hadCanceller)
             {

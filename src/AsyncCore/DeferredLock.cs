@@ -12,7 +12,7 @@ namespace AsyncCore;
 /// </example>
 public sealed class DeferredLock
 {
-    private readonly Queue<Deferred<DeferredLock>> _waiting = new();
+    private readonly WaiterQueue<Deferred<DeferredLock>> _waiting = new();
 
     /// <summary>True while someone holds the lock.</summary>
     public bool Locked { get; private set; }
@@ -66,7 +66,7 @@ public sealed class DeferredLock
         return Run(() => Deferred.MaybeDeferred(function));
     }
 
-    private void CancelAcquire(Deferred<DeferredLock> d) => ConcurrencyPrimitive.Remove(_waiting, d);
+    private void CancelAcquire(Deferred<DeferredLock> d) => _waiting.Remove(d);
 }
 
 /// <summary>Shared parts of <see cref="DeferredLock"/> and <see cref="DeferredSemaphore"/>.</summary>
@@ -76,18 +76,5 @@ internal static class ConcurrencyPrimitive
     {
         ArgumentNullException.ThrowIfNull(function);
         return acquired.AddCallback(_ => Deferred.MaybeDeferred(function).AddFinally(release));
-    }
-
-    public static void Remove<T>(Queue<T> queue, T item) where T : class
-    {
-        var count = queue.Count;
-        for (var i = 0; i < count; i++)
-        {
-            var candidate = queue.Dequeue();
-            if (!ReferenceEquals(candidate, item))
-            {
-                queue.Enqueue(candidate);
-            }
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace AsyncCore;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed class DeferredQueue<T>
 {
-    private readonly Queue<Deferred<T>> _waiting = new();
+    private readonly WaiterQueue<Deferred<T>> _waiting = new();
     private readonly Queue<T> _pending = new();
 
     /// <summary>Creates a queue.</summary>
@@ -80,5 +80,5 @@ public sealed class DeferredQueue<T>
         throw new QueueUnderflowException();
     }
 
-    private void CancelGet(Deferred<T> d) => ConcurrencyPrimitive.Remove(_waiting, d);
+    private void CancelGet(Deferred<T> d) => _waiting.Remove(d);
 }

@@ -6,7 +6,7 @@ namespace AsyncCore;
 /// </summary>
 public sealed class DeferredSemaphore
 {
-    private readonly Queue<Deferred<DeferredSemaphore>> _waiting = new();
+    private readonly WaiterQueue<Deferred<DeferredSemaphore>> _waiting = new();
 
     /// <summary>Creates a semaphore with <paramref name="tokens"/> tokens.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokens"/> is less than 1.</exception>
@@ -71,5 +71,5 @@ public sealed class DeferredSemaphore
         return Run(() => Deferred.MaybeDeferred(function));
     }
 
-    private void CancelAcquire(Deferred<DeferredSemaphore> d) => ConcurrencyPrimitive.Remove(_waiting, d);
+    private void CancelAcquire(Deferred<DeferredSemaphore> d) => _waiting.Remove(d);
 }

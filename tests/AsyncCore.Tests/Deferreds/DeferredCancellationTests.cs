@@ -4,6 +4,63 @@ namespace AsyncCore.Tests.Deferreds;
 public class DeferredCancellationTests
 {
     [Fact]
+    public void Cancel_FromItsOwnCanceller_RunsTheCancellerOnceAndFails()
+    {
+        // Reliability (issue 18): this recursed until the stack overflowed and aborted the process.
+        var runs = 0;
+        var d = new Deferred<int>(self =>
+        {
+            runs++;
+            self.Cancel();
+        });
+
+        d.Cancel();
+
+        Assert.Equal(1, runs);
+        DeferredAssert.FailureResultOf(d, typeof(CancelledException));
+    }
+
+    [Fact]
+    public void Cancel_TwoCancellersCancellingEachOther_EachRunsOnce()
+    {
+        var runs = new List<string>();
+        Deferred<int>? b = null;
+        var a = new Deferred<int>(_ =>
+        {
+            runs.Add("a");
+            b!.Cancel();
+        });
+        b = new Deferred<int>(_ =>
+        {
+            runs.Add("b");
+            a.Cancel();
+        });
+
+        a.Cancel();
+
+        Assert.Equal(["a", "b"], runs);
+        DeferredAssert.FailureResultOf(a, typeof(CancelledException));
+        DeferredAssert.FailureResultOf(b, typeof(CancelledException));
+    }
+
+    [Fact]
+    public void Cancel_AfterACancellerThatCancelledItself_IsANoOp()
+    {
+        var runs = 0;
+        var d = new Deferred<int>(self =>
+        {
+            runs++;
+            self.Cancel();
+        });
+        d.Cancel();
+
+        d.Cancel();
+
+        Assert.Equal(1, runs);
+        DeferredAssert.FailureResultOf(d, typeof(CancelledException));
+    }
+
+    [Fact]
     public void Cancel_WithoutCanceller_ErrbacksWithCancelledException()
     {
         var d = new Deferred<int>();
