@@ -26,6 +26,12 @@ internal sealed class DebugInfo
     public StackTrace? Invoker;
 
     /// <summary>
+    /// In debug mode, the reactor thread the Deferred was created on (0: made off any reactor thread, not checked).
+    /// Deferreds are reactor-thread objects; with debugging on, using one from another thread throws.
+    /// </summary>
+    public int OwnerThread;
+
+    /// <summary>
     /// True when new Deferreds and Failures should record their stacks: <see cref="Deferred.Debug"/> (process-wide) or a
     /// debug-mode <see cref="UnhandledFailureTracker"/> installed on this thread.
     /// </summary>

@@ -28,6 +28,14 @@ public abstract partial class ReactorBase
     /// <inheritdoc cref="ReactorThreadsExtensions.CallMultipleInThread(IReactorThreads, IEnumerable{Action})"/>
     public void CallMultipleInThread(IEnumerable<Action> calls) => ReactorThreadsExtensions.CallMultipleInThread(this, calls);
 
+    /// <inheritdoc cref="ReactorThreadsExtensions.CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)"/>
+    public Task<T> CallFromThreadAsync<T>(Func<Deferred<T>> function, CancellationToken cancellationToken = default) =>
+        ReactorThreadsExtensions.CallFromThreadAsync(this, function, cancellationToken);
+
+    /// <inheritdoc cref="ReactorThreadsExtensions.CallFromThreadAsync{T}(IReactorThreads, Func{T}, CancellationToken)"/>
+    public Task<T> CallFromThreadAsync<T>(Func<T> function, CancellationToken cancellationToken = default) =>
+        ReactorThreadsExtensions.CallFromThreadAsync(this, function, cancellationToken);
+
     /// <inheritdoc cref="ReactorThreadsExtensions.BlockingCallFromThread{T}(IReactorThreads, Func{Deferred{T}})"/>
     public T BlockingCallFromThread<T>(Func<Deferred<T>> function) => ReactorThreadsExtensions.BlockingCallFromThread(this, function);
 

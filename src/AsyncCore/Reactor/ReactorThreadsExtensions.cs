@@ -90,6 +90,76 @@ public static class ReactorThreadsExtensions
         return BlockingCall(reactor, () => Deferred.MaybeDeferred(function));
     }
 
+    /// <summary>
+    /// From any thread, without blocking: runs <paramref name="function"/> on the reactor thread and returns a
+    /// <see cref="Task{TResult}"/> of the outcome of the Deferred it returns. This is how code that is not on the
+    /// reactor thread (thread-pool code, a UI handler, an ASP.NET request) waits for reactor work: a Deferred belongs to
+    /// its reactor thread and must not be awaited elsewhere, while the Task resumes the awaiting code the way any Task
+    /// does (on the thread pool or its own SynchronizationContext), never on the reactor thread.
+    /// </summary>
+    /// <param name="reactor">The reactor.</param>
+    /// <param name="function">Runs on the reactor thread; may be an async lambda (an <c>async Deferred&lt;T&gt;</c>).</param>
+    /// <param name="cancellationToken">Cancels the Deferred, on the reactor thread; the Task is then canceled.</param>
+    /// <returns>
+    /// A Task faulted with the failure's exception, canceled when the Deferred failed with an
+    /// <see cref="OperationCanceledException"/>, or faulted with <see cref="ReactorNotRunningException"/> when the reactor
+    /// shut down before running the call.
+    /// </returns>
+    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<Deferred<T>> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(function);
+        var source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var abandoned = (reactor as ReactorBase)?.ThreadCallsAbandoned ?? CancellationToken.None;
+        var onShutdown = abandoned.Register(static state => ((TaskCompletionSource<T>)state!).TrySetException(
+            new ReactorNotRunningException("The reactor shut down before completing the call.")), source);
+        reactor.CallFromThread(() =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                onShutdown.Dispose();
+                source.TrySetCanceled(cancellationToken);
+                return;
+            }
+            var deferred = Deferred.MaybeDeferred(function);
+            var onCancel = cancellationToken.CanBeCanceled
+                ? cancellationToken.Register(() => reactor.CallFromThread(deferred.Cancel))
+                : default;
+            _ = deferred.AddBoth(outcome =>
+            {
+                onCancel.Dispose();
+                onShutdown.Dispose();
+                if (outcome.Failure is not { } failure)
+                {
+                    source.TrySetResult(outcome.Value);
+                }
+                else if (failure.Value is OperationCanceledException canceled)
+                {
+                    source.TrySetCanceled(cancellationToken.IsCancellationRequested ? cancellationToken : canceled.CancellationToken);
+                }
+                else
+                {
+                    source.TrySetException(failure.Value);
+                }
+                return 0;
+            });
+        });
+        return source.Task;
+    }
+
+    /// <summary>From any thread: runs <paramref name="function"/> on the reactor thread; a Task of its value.</summary>
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> is here so that a lambda returning a Deferred binds to the Deferred overload
+    /// (C# prefers an overload that needs no default argument over a more specific one); a token cancelled before the
+    /// call runs cancels the Task.
+    /// </remarks>
+    /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)" path="/returns"/>
+    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<T> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return reactor.CallFromThreadAsync(() => Deferred.MaybeDeferred(function), cancellationToken);
+    }
+
     private static T BlockingCall<T>(IReactorThreads reactor, Func<Deferred<T>> start)
     {
         ArgumentNullException.ThrowIfNull(reactor);
