@@ -29,12 +29,18 @@ public abstract partial class ReactorBase
     public void CallMultipleInThread(IEnumerable<Action> calls) => ReactorThreadsExtensions.CallMultipleInThread(this, calls);
 
     /// <inheritdoc cref="ReactorThreadsExtensions.CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)"/>
-    public Task<T> CallFromThreadAsync<T>(Func<Deferred<T>> function, CancellationToken cancellationToken = default) =>
+    public Task<T> CallFromThreadAsync<T>(Func<Deferred<T>> function, CancellationToken cancellationToken) =>
         ReactorThreadsExtensions.CallFromThreadAsync(this, function, cancellationToken);
 
+    /// <inheritdoc cref="ReactorThreadsExtensions.CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}})"/>
+    public Task<T> CallFromThreadAsync<T>(Func<Deferred<T>> function) => ReactorThreadsExtensions.CallFromThreadAsync(this, function);
+
     /// <inheritdoc cref="ReactorThreadsExtensions.CallFromThreadAsync{T}(IReactorThreads, Func{T}, CancellationToken)"/>
-    public Task<T> CallFromThreadAsync<T>(Func<T> function, CancellationToken cancellationToken = default) =>
+    public Task<T> CallFromThreadAsync<T>(Func<T> function, CancellationToken cancellationToken) =>
         ReactorThreadsExtensions.CallFromThreadAsync(this, function, cancellationToken);
+
+    /// <inheritdoc cref="ReactorThreadsExtensions.CallFromThreadAsync{T}(IReactorThreads, Func{T})"/>
+    public Task<T> CallFromThreadAsync<T>(Func<T> function) => ReactorThreadsExtensions.CallFromThreadAsync(this, function);
 
     /// <inheritdoc cref="ReactorThreadsExtensions.BlockingCallFromThread{T}(IReactorThreads, Func{Deferred{T}})"/>
     public T BlockingCallFromThread<T>(Func<Deferred<T>> function) => ReactorThreadsExtensions.BlockingCallFromThread(this, function);

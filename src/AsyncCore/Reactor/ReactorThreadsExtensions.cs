@@ -105,7 +105,7 @@ public static class ReactorThreadsExtensions
     /// <see cref="OperationCanceledException"/>, or faulted with <see cref="ReactorNotRunningException"/> when the reactor
     /// shut down before running the call.
     /// </returns>
-    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<Deferred<T>> function, CancellationToken cancellationToken = default)
+    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<Deferred<T>> function, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reactor);
         ArgumentNullException.ThrowIfNull(function);
@@ -147,18 +147,22 @@ public static class ReactorThreadsExtensions
         return source.Task;
     }
 
+    /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)"/>
+    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<Deferred<T>> function) =>
+        reactor.CallFromThreadAsync(function, CancellationToken.None);
+
     /// <summary>From any thread: runs <paramref name="function"/> on the reactor thread; a Task of its value.</summary>
-    /// <remarks>
-    /// <paramref name="cancellationToken"/> is here so that a lambda returning a Deferred binds to the Deferred overload
-    /// (C# prefers an overload that needs no default argument over a more specific one); a token cancelled before the
-    /// call runs cancels the Task.
-    /// </remarks>
+    /// <remarks>A token cancelled before the call runs cancels the Task.</remarks>
     /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)" path="/returns"/>
-    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<T> function, CancellationToken cancellationToken = default)
+    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<T> function, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         return reactor.CallFromThreadAsync(() => Deferred.MaybeDeferred(function), cancellationToken);
     }
+
+    /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{T}, CancellationToken)"/>
+    public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<T> function) =>
+        reactor.CallFromThreadAsync(function, CancellationToken.None);
 
     private static T BlockingCall<T>(IReactorThreads reactor, Func<Deferred<T>> start)
     {
