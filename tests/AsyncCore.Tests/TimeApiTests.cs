@@ -1,15 +1,14 @@
-using System.Reflection;
-using System.Text.RegularExpressions;
+using AsyncCore.Tests.Shared;
 
 namespace AsyncCore.Tests;
 
 /// <summary>Guards the time vocabulary of the public API: durations and times are <see cref="TimeSpan"/>s, never double seconds.</summary>
-public partial class TimeApiTests
+public class TimeApiTests
 {
     [Fact]
     public void PublicApi_NoDoubleSecondsDelaysOrTimes_ExceptTheTwistedSecondsHelper()
     {
-        Assert.Empty(DoubleTimeMembers(typeof(IReactorTime).Assembly));
+        Assert.Empty(PublicTimeApi.DoubleTimeMembers(typeof(IReactorTime).Assembly));
     }
 
     [Fact]
@@ -18,57 +17,8 @@ public partial class TimeApiTests
         // The guard itself works: it flags what this API used to have.
         Assert.Equal(
             ["TimeApiTests+Legacy.CallLater(seconds)", "TimeApiTests+Legacy.GetTime() returns double", "TimeApiTests+Legacy.get_Now() returns double"],
-            DoubleTimeMembers(typeof(Legacy).Assembly).Where(m => m.StartsWith("TimeApiTests+Legacy", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+            PublicTimeApi.DoubleTimeMembers(typeof(Legacy).Assembly).Where(m => m.StartsWith("TimeApiTests+Legacy", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
-
-    /// <summary>
-    /// Public members of <paramref name="assembly"/> taking a double-like parameter named like a time or a duration, or
-    /// returning one from a member named so. Allowed: <c>Seconds()</c> on <see cref="IReactorTime"/> and its implementations
-    /// (Twisted's <c>seconds()</c>, a documented compatibility helper); ratios (factor, jitter) do not match the names.
-    /// </summary>
-    internal static List<string> DoubleTimeMembers(Assembly assembly)
-    {
-        var found = new List<string>();
-        foreach (var type in assembly.GetExportedTypes())
-        {
-            const BindingFlags flags = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-            foreach (var method in type.GetMethods(flags).Cast<MethodBase>().Concat(type.GetConstructors(flags)))
-            {
-                var name = type.FullName!.Replace(type.Namespace + ".", "", StringComparison.Ordinal) + "." + method.Name;
-                if (method is MethodInfo info && InvolvesDouble(info.ReturnType) && TimeLike().IsMatch(method.Name)
-                    && !IsSecondsHelper(type, info))
-                {
-                    found.Add(name + "() returns double");
-                }
-                foreach (var parameter in method.GetParameters())
-                {
-                    if (InvolvesDouble(parameter.ParameterType) && TimeLike().IsMatch(parameter.Name ?? ""))
-                    {
-                        found.Add(name + "(" + parameter.Name + ")");
-                    }
-                }
-            }
-            foreach (var field in type.GetFields(flags))
-            {
-                if (InvolvesDouble(field.FieldType) && TimeLike().IsMatch(field.Name))
-                {
-                    found.Add(type.FullName + "." + field.Name);
-                }
-            }
-        }
-        return found;
-    }
-
-    private static bool IsSecondsHelper(Type type, MethodInfo method) =>
-        method.Name == nameof(IReactorTime.Seconds) && method.GetParameters().Length == 0 && typeof(IReactorTime).IsAssignableFrom(type);
-
-    private static bool InvolvesDouble(Type type) =>
-        type == typeof(double) || type == typeof(float) || type == typeof(decimal)
-        || (type.HasElementType && InvolvesDouble(type.GetElementType()!))
-        || (type.IsGenericType && type.GetGenericArguments().Any(InvolvesDouble));
-
-    [GeneratedRegex("second|delay|time|interval|timeout|duration|period|elapsed|lag|wait|now|backoff|until|after", RegexOptions.IgnoreCase)]
-    private static partial Regex TimeLike();
 
     /// <summary>The shape this guard exists to forbid (public so that reflection over exported types sees it).</summary>
     public sealed class Legacy
