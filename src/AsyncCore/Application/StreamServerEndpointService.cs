@@ -23,12 +23,13 @@ public class StreamServerEndpointService : Service
     /// <param name="factory">Builds the protocol of each accepted connection.</param>
     public StreamServerEndpointService(IStreamServerEndpoint endpoint, Factory factory)
     {
-        Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        ServerEndpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         Factory = factory ?? throw new ArgumentNullException(nameof(factory));
     }
 
-    /// <summary>Where the service listens.</summary>
-    public IStreamServerEndpoint Endpoint { get; }
+    /// <summary>Where the service listens. (Not called <c>Endpoint</c>: in a derived class that name would hide the
+    /// <see cref="Endpoints.Endpoint"/> class and its <c>ServerFromString</c>.)</summary>
+    public IStreamServerEndpoint ServerEndpoint { get; }
 
     /// <summary>The factory given to the endpoint.</summary>
     public Factory Factory { get; }
@@ -70,7 +71,7 @@ public class StreamServerEndpointService : Service
     {
         base.PrivilegedStartService();
         _listenFailure = null;
-        var listening = _listening = Endpoint.Listen(Factory);
+        var listening = _listening = ServerEndpoint.Listen(Factory);
         var inCall = true;
         Failure? raiseNow = null;
         _listened = listening.AddCallbacks<object?>(port =>
