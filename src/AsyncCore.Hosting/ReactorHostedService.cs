@@ -40,7 +40,7 @@ internal sealed class ReactorHostedService(AsyncCoreRuntime runtime, IServicePro
             await _ended.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        logger.LogInformation("AsyncCore reactor '{Reactor}' running {Application}", reactor.Name, root);
+        logger.LogInformation("AsyncCore reactor '{Reactor}' running {Application}", reactor.Name, root.ToString());
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -106,7 +106,7 @@ public sealed class ServiceRunner
         catch (Exception e)
         {
             StartFailure = new Failure(e);
-            s_logger.LogCritical(e, "{Service} failed to start", Service);
+            s_logger.LogCritical(e, "{Service} failed to start", Service.ToString());
             _started.Fire(StartFailure);
             if (StopReactorOnStartFailure)
             {
@@ -147,7 +147,7 @@ public sealed class ServiceRunner
             if (results[0].Failure is { } failure)
             {
                 StopFailure = failure;
-                s_logger.LogError(failure.Value, "{Service} failed to stop", Service);
+                s_logger.LogError(failure.Value, "{Service} failed to stop", Service.ToString());
                 _stopped.Fire(failure);
             }
             else
