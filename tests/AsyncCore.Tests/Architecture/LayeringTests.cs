@@ -92,6 +92,8 @@ public sealed partial class LayeringTests
     [Theory]
     [InlineData("src/AsyncCore")]
     [InlineData("src/AsyncCore.Enterprise")]
+    [InlineData("src/AsyncCore.Hosting")]
+    [InlineData("src/AsyncCore.Runner")]
     public void Namespaces_FollowFolders(string project)
     {
         var root = Path.Combine(RepositoryRoot(), project);
