@@ -12,7 +12,7 @@ public sealed partial class LayeringTests
     /// <summary>
     /// The namespaces from the bottom up. A namespace may use its own rank and lower ones, never a higher one. The coarse
     /// layers are: Deferreds (root) → reactor (Reactor, then Tasks) → networking (Protocols ... PortForward) → the
-    /// concrete reactors (Reactors). A new namespace must be placed here.
+    /// concrete reactors (Reactors) → the service tree (Application). A new namespace must be placed here.
     /// </summary>
     private static readonly string[][] s_ranks =
     [
@@ -25,6 +25,7 @@ public sealed partial class LayeringTests
         ["AsyncCore.Endpoints", "AsyncCore.InMemory"],
         ["AsyncCore.Protocols.PortForward"],
         ["AsyncCore.Reactors"],
+        ["AsyncCore.Application"],
     ];
 
     private static readonly Lazy<NamespaceDependencies> s_core =
@@ -91,6 +92,8 @@ public sealed partial class LayeringTests
     [Theory]
     [InlineData("src/AsyncCore")]
     [InlineData("src/AsyncCore.Enterprise")]
+    [InlineData("src/AsyncCore.Hosting")]
+    [InlineData("src/AsyncCore.Runner")]
     public void Namespaces_FollowFolders(string project)
     {
         var root = Path.Combine(RepositoryRoot(), project);

@@ -1,0 +1,3 @@
+using AsyncCore.Runner;
+
+return RunnerCommand.Create().Parse(args).Invoke();
