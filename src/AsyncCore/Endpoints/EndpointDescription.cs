@@ -28,7 +28,9 @@ public sealed class EndpointDescription
     public IReadOnlyDictionary<string, string> Keywords { get; }
 
     /// <summary>Parses <paramref name="description"/>.</summary>
-    /// <exception cref="EndpointFormatException">Empty description, trailing backslash or a repeated keyword.</exception>
+    /// <exception cref="EndpointFormatException">
+    /// Empty description, no type (an empty or <c>key=value</c> first field), trailing backslash, an empty or repeated keyword.
+    /// </exception>
     public static EndpointDescription Parse(string description)
     {
         ArgumentNullException.ThrowIfNull(description);
