@@ -51,19 +51,8 @@ public static class Endpoint
             case "unix":
             {
                 var bound = parsed.Bind("unix", "address", "mode", "backlog", "lockfile");
-                var path = EndpointDescription.Required(bound, "unix", "address");
-                var mode = 438;
-                if (bound.TryGetValue("mode", out var m))
-                {
-                    try
-                    {
-                        mode = Convert.ToInt32(m, 8);
-                    }
-                    catch (FormatException)
-                    {
-                        throw new EndpointFormatException($"unix: mode must be an octal number such as 666, not '{m}'.");
-                    }
-                }
+                var path = EndpointDescription.NonEmpty(bound, "unix", "address");
+                var mode = bound.TryGetValue("mode", out var m) ? EndpointDescription.FileMode("unix", "mode", m) : 438;
                 var backlog = bound.TryGetValue("backlog", out var b) ? EndpointDescription.Integer("unix", "backlog", b, 0) : 50;
                 // On by default, as Twisted's server strings (unlike UnixServerEndpoint's constructor).
                 var wantPid = !bound.TryGetValue("lockfile", out var lockfile) || EndpointDescription.Flag("unix", "lockfile", lockfile);
@@ -120,8 +109,8 @@ public static class Endpoint
             case "UNIX":
             {
                 var bound = parsed.Bind("unix", "path", "timeout", "lockfile");
-                var path = EndpointDescription.Required(bound, "unix", "path");
-                TimeSpan? timeout = bound.TryGetValue("timeout", out var t) ? TimeSpan.FromSeconds(EndpointDescription.Seconds("unix", "timeout", t)) : null;
+                var path = EndpointDescription.NonEmpty(bound, "unix", "path");
+                TimeSpan? timeout = bound.TryGetValue("timeout", out var t) ? EndpointDescription.Seconds("unix", "timeout", t) : null;
                 var checkPid = bound.TryGetValue("lockfile", out var lockfile) && EndpointDescription.Flag("unix", "lockfile", lockfile);
                 return new UnixClientEndpoint(Need<IReactorUnix>(reactor), path, timeout, checkPid);
             }
@@ -152,9 +141,9 @@ public static class Endpoint
             case "TLS":
             {
                 var bound = parsed.Bind("tls", "host", "port", "timeout", "bindAddress", "certificate", "privateKey", "trustRoots", "endpoint");
-                var host = EndpointDescription.Required(bound, "tls", "host");
+                var host = EndpointDescription.NonEmpty(bound, "tls", "host");
                 var port = EndpointDescription.Port("tls", EndpointDescription.Required(bound, "tls", "port"));
-                TimeSpan? timeout = bound.TryGetValue("timeout", out var t) ? TimeSpan.FromSeconds(EndpointDescription.Seconds("tls", "timeout", t)) : null;
+                TimeSpan? timeout = bound.TryGetValue("timeout", out var t) ? EndpointDescription.Seconds("tls", "timeout", t) : null;
                 var bind = bound.TryGetValue("bindAddress", out var ba) ? BindAddress("tls", ba) : null;
                 if (bound.ContainsKey("endpoint"))
                 {
@@ -222,13 +211,9 @@ public static class Endpoint
                 throw new EndpointFormatException($"{kind}: got multiple values for parameter '{positional[i]}'.");
             }
         }
-        var host = EndpointDescription.Required(keywords, kind, "host");
-        if (host.Length == 0)
-        {
-            throw new EndpointFormatException($"{kind}: host cannot be empty.");
-        }
+        var host = EndpointDescription.NonEmpty(keywords, kind, "host");
         var port = EndpointDescription.Port(kind, EndpointDescription.Required(keywords, kind, "port"));
-        TimeSpan? timeout = keywords.TryGetValue("timeout", out var t) ? TimeSpan.FromSeconds(EndpointDescription.Seconds(kind, "timeout", t)) : null;
+        TimeSpan? timeout = keywords.TryGetValue("timeout", out var t) ? EndpointDescription.Seconds(kind, "timeout", t) : null;
         var bind = keywords.TryGetValue("bindAddress", out var ba) ? BindAddress(kind, ba) : null;
         var extra = keywords.Where(kv => Array.IndexOf(extraNames, kv.Key) >= 0).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         return (host, port, timeout, bind, extra);

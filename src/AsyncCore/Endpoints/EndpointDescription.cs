@@ -28,7 +28,9 @@ public sealed class EndpointDescription
     public IReadOnlyDictionary<string, string> Keywords { get; }
 
     /// <summary>Parses <paramref name="description"/>.</summary>
-    /// <exception cref="EndpointFormatException">Empty description, trailing backslash or a repeated keyword.</exception>
+    /// <exception cref="EndpointFormatException">
+    /// Empty description, no type (an empty or <c>key=value</c> first field), trailing backslash, an empty or repeated keyword.
+    /// </exception>
     public static EndpointDescription Parse(string description)
     {
         ArgumentNullException.ThrowIfNull(description);
@@ -42,6 +44,11 @@ public sealed class EndpointDescription
         string? key = null;
         void EndField()
         {
+            if (key is not null && arguments.Count == 0 && keywords.Count == 0)
+            {
+                // The first field is the type; "tcp=1" would otherwise leave no type at all.
+                throw new EndpointFormatException($"'{description}' has no endpoint type: the first field '{key}={current}' is a key=value parameter.");
+            }
             if (key is null)
             {
                 arguments.Add(current.ToString());
@@ -151,13 +158,45 @@ public sealed class EndpointDescription
 
     internal static int Port(string kind, string value) => Integer(kind, "port", value, 0, 65535);
 
-    internal static double Seconds(string kind, string name, string value)
+    /// <summary>A required parameter that cannot be empty (a host name, a socket path).</summary>
+    internal static string NonEmpty(Dictionary<string, string> bound, string kind, string name)
     {
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || double.IsNaN(seconds) || double.IsInfinity(seconds))
+        var value = Required(bound, kind, name);
+        return value.Length > 0 ? value : throw new EndpointFormatException($"{kind}: {name} cannot be empty.");
+    }
+
+    /// <summary>A duration in seconds, from 0 up to what a <see cref="TimeSpan"/> holds.</summary>
+    internal static TimeSpan Seconds(string kind, string name, string value)
+    {
+        // Compared as doubles: TimeSpan.FromSeconds throws OverflowException from about 9.2e11 seconds.
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds >= 0 && seconds < s_maxSeconds))
         {
-            throw new EndpointFormatException($"{kind}: {name} must be a non-negative number of seconds, not '{value}'.");
+            throw new EndpointFormatException(
+                $"{kind}: {name} must be a non-negative number of seconds below {s_maxSeconds.ToString("F0", CultureInfo.InvariantCulture)}, not '{value}'.");
         }
-        return seconds;
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static readonly double s_maxSeconds = Math.Floor(TimeSpan.MaxValue.TotalSeconds);
+
+    /// <summary>A file mode in octal (<c>666</c>, <c>0600</c>): octal digits only, at most <c>7777</c>.</summary>
+    internal static int FileMode(string kind, string name, string value)
+    {
+        var mode = 0;
+        foreach (var c in value)
+        {
+            // Digits one by one, so that neither a sign nor an overflow (Convert.ToInt32("37777777777", 8) is -1) gets through.
+            if (c is < '0' or > '7' || (mode = (mode * 8) + (c - '0')) > 4095)
+            {
+                mode = -1;
+                break;
+            }
+        }
+        if (value.Length == 0 || mode < 0)
+        {
+            throw new EndpointFormatException($"{kind}: {name} must be an octal file mode from 0 to 7777 such as 666, not '{value}'.");
+        }
+        return mode;
     }
 
     internal static bool Flag(string kind, string name, string value) => value switch

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using AsyncCore.Protocols;
 using AsyncCore.Transports;
 
@@ -69,7 +68,7 @@ public sealed class UnixClientEndpoint(IReactorUnix reactor, string path, TimeSp
                 return Deferred.Fail<IProtocol>(new ConnectException($"No live process holds the lock file {Path}.lock of {Path}."));
             }
         }
-        var client = new EndpointClientFactory(factory, new UnixDomainSocketEndPoint(Path));
+        var client = new EndpointClientFactory(factory, UnixSocketAddress.ForDisplay(Path));
         try
         {
             client.Connector = reactor.ConnectUnix(Path, client, Timeout);

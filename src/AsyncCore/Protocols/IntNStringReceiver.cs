@@ -4,7 +4,8 @@ namespace AsyncCore.Protocols;
 
 /// <summary>
 /// A protocol for strings with a big-endian length prefix of <see cref="PrefixLength"/> bytes (Twisted's
-/// <c>basic.IntNStringReceiver</c>). A prefix above <see cref="MaxLength"/> calls <see cref="LengthLimitExceeded"/> and
+/// <c>basic.IntNStringReceiver</c>). A prefix above <see cref="MaxLength"/> (or above what one array can hold,
+/// <see cref="Array.MaxLength"/>, whatever <see cref="MaxLength"/> says) calls <see cref="LengthLimitExceeded"/> and
 /// delivers nothing. <see cref="PausableProtocol.PauseProducing"/> stops delivery until <see cref="PausableProtocol.ResumeProducing"/>.
 /// </summary>
 public abstract class IntNStringReceiver : PausableProtocol
@@ -45,7 +46,8 @@ public abstract class IntNStringReceiver : PausableProtocol
                 2 => BinaryPrimitives.ReadUInt16BigEndian(pending),
                 _ => BinaryPrimitives.ReadUInt32BigEndian(pending),
             };
-            if (length > MaxLength)
+            // A length no buffer can hold (above Array.MaxLength) would wait forever: it exceeds the limit whatever MaxLength says.
+            if (length > MaxLength || length > Array.MaxLength - PrefixLength)
             {
                 LengthLimitExceeded(length);
                 return;

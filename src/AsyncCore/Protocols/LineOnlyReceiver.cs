@@ -2,8 +2,9 @@ namespace AsyncCore.Protocols;
 
 /// <summary>
 /// A faster line protocol without raw mode (Twisted's <c>basic.LineOnlyReceiver</c>): lines longer than
-/// <see cref="MaxLength"/> call <see cref="LineLengthExceeded"/> with the line; an unfinished line is checked against
-/// <see cref="MaxLength"/> after each read.
+/// <see cref="MaxLength"/> call <see cref="LineLengthExceeded"/> with the line; an unfinished line calls it once the buffer
+/// reaches <see cref="MaxLength"/> plus the delimiter's length, so the outcome is the same however the bytes are split
+/// into reads (a delimiter split across reads included).
 /// </summary>
 public abstract class LineOnlyReceiver : BufferedProtocol
 {
@@ -55,7 +56,9 @@ public abstract class LineOnlyReceiver : BufferedProtocol
             }
             LineReceived(line);
         }
-        if (_buffer.Length > MaxLength)
+        // Room for a delimiter split across reads (as LineReceiver): only MaxLength plus the delimiter's length without a
+        // delimiter proves the line too long, whatever the chunking.
+        if (_buffer.Length >= (long)MaxLength + _delimiter.Length)
         {
             var rest = _buffer.Span;
             _buffer.Clear();

@@ -5,7 +5,8 @@ namespace AsyncCore.Protocols;
 
 /// <summary>
 /// A protocol for netstrings, <c>&lt;length&gt;:&lt;data&gt;,</c> (Twisted's <c>basic.NetstringReceiver</c>). A malformed
-/// length (leading zero, non-digit, missing colon), a missing comma or a length above <see cref="MaxLength"/> sets
+/// length (leading zero, non-digit, missing colon), a missing comma or a length above <see cref="MaxLength"/> (or above
+/// what one array can hold, <see cref="Array.MaxLength"/> less one, whatever <see cref="MaxLength"/> says) sets
 /// <see cref="BrokenPeer"/> and closes the connection.
 /// </summary>
 public abstract class NetstringReceiver : BufferedProtocol
@@ -85,10 +86,18 @@ public abstract class NetstringReceiver : BufferedProtocol
                     // Not a digit, or a leading zero ("0" alone is the empty string).
                     return Broken();
                 }
-                _length = (_length * 10) + (b - '0');
+                // Checked before it grows, so that no MaxLength (long.MaxValue included) lets the length overflow; the
+                // data and its comma must also fit in one buffer.
+                var digit = b - '0';
+                var limit = Math.Min(MaxLength, Array.MaxLength - 1);
+                if (limit < digit || _length > (limit - digit) / 10)
+                {
+                    return Broken();
+                }
+                _length = (_length * 10) + digit;
                 _digits++;
                 _buffer.Consume(1);
-                return _length <= MaxLength || Broken();
+                return true;
             default:
                 if (pending.Length < _length + 1)
                 {

@@ -68,7 +68,7 @@ public abstract class NetworkReactorBase : ReactorBase, INetworkReactor
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(factory);
-        var endpoint = new UnixDomainSocketEndPoint(path);
+        var endpoint = UnixSocketAddress.TryCreate(path, out var invalid) ?? throw new CannotListenException($"Couldn't listen on {path}: {invalid}");
         var lockFile = wantPid ? AcquireUnixLock(path, endpoint) : null;
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

@@ -56,7 +56,7 @@ internal sealed class StreamConnector : IConnector
     public ITransport? Transport => (ITransport?)_transport;
 
     /// <inheritdoc />
-    public EndPoint GetDestination() => _unix ? new UnixDomainSocketEndPoint(_host) : IPAddress.TryParse(_host, out var ip) ? new IPEndPoint(ip, _port) : new DnsEndPoint(_host, _port);
+    public EndPoint GetDestination() => _unix ? UnixSocketAddress.ForDisplay(_host) : IPAddress.TryParse(_host, out var ip) ? new IPEndPoint(ip, _port) : new DnsEndPoint(_host, _port);
 
     /// <inheritdoc />
     public void Connect()
@@ -115,7 +115,8 @@ internal sealed class StreamConnector : IConnector
             EndPoint remote;
             if (_unix)
             {
-                remote = new UnixDomainSocketEndPoint(_host);
+                // A path too long for a socket address fails the connection, as Twisted's connectUNIX reports it.
+                remote = UnixSocketAddress.TryCreate(_host, out var invalid) ?? throw new ConnectException($"Cannot connect to {_host}: {invalid}");
                 socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             }
             else

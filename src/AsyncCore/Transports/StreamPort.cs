@@ -22,8 +22,15 @@ internal sealed class StreamPort : IListeningPort, IClosable
     private readonly EndPoint _host;
     private readonly string? _unixPath;
     private readonly FilesystemLock? _lockFile;
+    // Sockets accepted whose TLS handshake has not finished: closed with the port, so that a client that never finishes
+    // its handshake cannot hold a socket past StopListening or shutdown. Touched only on the reactor thread.
+    private readonly HashSet<Socket> _handshaking = [];
     private Deferred<object?>? _stopped;
     private bool _closed;
+
+    // Back-off after an accept failed for lack of descriptors or buffers: doubles from the first to the last value.
+    private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan s_lastBackoff = TimeSpan.FromSeconds(1);
 
     internal StreamPort(ReactorBase reactor, Socket listener, Factory factory, TlsServerOptions? tls, NetworkRegistry registry, string? unixPath,
         FilesystemLock? lockFile = null)
@@ -44,6 +51,9 @@ internal sealed class StreamPort : IListeningPort, IClosable
     /// <inheritdoc />
     public EndPoint GetHost() => _host;
 
+    /// <summary>The accepted connections whose TLS handshake is still running.</summary>
+    internal int PendingHandshakes => _handshaking.Count;
+
     internal void Start()
     {
         _registry.Ports.Add(this);
@@ -54,6 +64,7 @@ internal sealed class StreamPort : IListeningPort, IClosable
 
     private async Task AcceptLoop()
     {
+        var backoff = TimeSpan.Zero;
         while (!_closed)
         {
             Socket socket;
@@ -72,8 +83,26 @@ internal sealed class StreamPort : IListeningPort, IClosable
                     _reactor.Logger.LogWarning(e, "Accept failed on {Address}; still listening", _host);
                     continue;
                 }
+                if (e is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable })
+                {
+                    // EMFILE, ENFILE, ENOBUFS, ENOMEM: Twisted's tcp.Port logs it and accepts again later, the connection
+                    // waiting in the listen queue meanwhile. The wait grows so that the loop does not spin while nothing
+                    // frees up; only the first failure of a run is a warning, so that the log is not flooded either.
+                    var first = backoff == TimeSpan.Zero;
+                    backoff = first ? s_firstBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_lastBackoff.Ticks));
+                    _reactor.Logger.Log(first ? LogLevel.Warning : LogLevel.Debug, e,
+                        "Accept failed on {Address}: out of file descriptors or buffers; still listening, will retry in {Delay} ms",
+                        _host, backoff.TotalMilliseconds);
+                    await Task.Delay(backoff, _reactor.TimeProvider);
+                    continue;
+                }
                 _reactor.Logger.LogError(e, "Accept failed on {Address}; the port stops accepting", _host);
                 return;
+            }
+            if (backoff != TimeSpan.Zero)
+            {
+                _reactor.Logger.LogInformation("Accepting on {Address} again", _host);
+                backoff = TimeSpan.Zero;
             }
             if (_closed)
             {
@@ -95,6 +124,15 @@ internal sealed class StreamPort : IListeningPort, IClosable
     {
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         var options = _tls!;
+        var peer = SafePeer(socket);
+        var timedOut = false;
+        _handshaking.Add(socket);
+        // Closing the socket is what ends a handshake waiting for the peer: SslStream then fails its pending read.
+        var timeout = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : _reactor.CallLater(options.HandshakeTimeout, () =>
+        {
+            timedOut = true;
+            socket.Dispose();
+        });
         try
         {
             // The handshake starts on the thread pool: SslStream runs its first flight (certificate context, key exchange,
@@ -102,14 +140,30 @@ internal sealed class StreamPort : IListeningPort, IClosable
             // buffered, which stalled the reactor under load. Awaiting here resumes on the reactor thread.
             await Task.Run(() => tls.AuthenticateAsServerAsync(options.ToAuthenticationOptions()));
         }
-        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or SocketException
+            or ObjectDisposedException or OperationCanceledException)
         {
-            _reactor.Logger.LogInformation(e, "TLS handshake with {Peer} failed", SafePeer(socket));
+            if (timedOut)
+            {
+                _reactor.Logger.LogInformation("TLS handshake with {Peer} timed out after {Timeout}; connection closed", peer, options.HandshakeTimeout);
+            }
+            else if (!_closed)
+            {
+                _reactor.Logger.LogInformation(e, "TLS handshake with {Peer} failed", peer);
+            }
             await tls.DisposeAsync();
             socket.Dispose();
             return;
         }
-        if (_closed)
+        finally
+        {
+            _handshaking.Remove(socket);
+            if (timeout is { Active: true })
+            {
+                timeout.Cancel();
+            }
+        }
+        if (_closed || timedOut)
         {
             await tls.DisposeAsync();
             socket.Dispose();
@@ -177,6 +231,12 @@ internal sealed class StreamPort : IListeningPort, IClosable
         _closed = true;
         _registry.Ports.Remove(this);
         _listener.Dispose();
+        foreach (var pending in _handshaking)
+        {
+            // Fails the handshake, whose continuation then disposes its stream.
+            pending.Dispose();
+        }
+        _handshaking.Clear();
         if (_unixPath is not null)
         {
             try

@@ -10,6 +10,7 @@ public sealed class TlsServerOptions
     // The certificate and chain never change, so the context (its chain building) is made once and shared by every
     // connection, as SslStreamCertificateContext is meant to be used; a race on first use builds it twice, harmlessly.
     private SslStreamCertificateContext? _certificateContext;
+    private TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates options for <paramref name="certificate"/>, which must carry its private key.</summary>
     /// <param name="certificate">The server certificate with its private key.</param>
@@ -45,6 +46,25 @@ public sealed class TlsServerOptions
 
     /// <summary>Application protocols offered in ALPN (for example <c>h2</c>, <c>http/1.1</c>), or null.</summary>
     public IList<SslApplicationProtocol>? ApplicationProtocols { get; set; }
+
+    /// <summary>
+    /// How long a client has to complete the handshake once accepted (10 s by default); past it the connection is closed,
+    /// so that clients which connect and send nothing cannot hold server sockets. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits forever (stopping the port or the reactor still closes the handshakes pending).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    public TimeSpan HandshakeTimeout
+    {
+        get => _handshakeTimeout;
+        set
+        {
+            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The handshake timeout must be positive, or Timeout.InfiniteTimeSpan.");
+            }
+            _handshakeTimeout = value;
+        }
+    }
 
     /// <summary>
     /// Loads the certificate and key from PEM files (Twisted's <c>ssl:</c> endpoint <c>certKey</c> and <c>privateKey</c>).

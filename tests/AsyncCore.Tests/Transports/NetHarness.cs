@@ -12,9 +12,9 @@ internal sealed class RunningReactor : IDisposable
     private readonly Thread _thread;
 
     /// <summary>Starts an <see cref="EventLoopReactor"/>, or an <see cref="EpollReactor"/> when <paramref name="epoll"/> is set.</summary>
-    public RunningReactor(bool epoll = false)
+    public RunningReactor(bool epoll = false, ReactorOptions? options = null)
     {
-        Reactor = epoll && OperatingSystem.IsLinux() ? new EpollReactor() : new EventLoopReactor();
+        Reactor = epoll && OperatingSystem.IsLinux() ? new EpollReactor(options) : new EventLoopReactor(options);
         _thread = new Thread(Reactor.Run) { IsBackground = true, Name = "test reactor" };
         _thread.Start();
     }
