@@ -211,12 +211,13 @@ public sealed class ConnectionPool : IAsyncDisposable
         {
             return;
         }
+        // First the executor: no queued call may start on a connection that replaces an abandoned one.
+        _executor.ForceClose();
         var running = DetachRunning(_ => true, () => new ConnectionPoolClosedException(
             $"The connection pool {Name} was closed while the call was still running: the shutdown grace period " +
             $"({Options.ShutdownGracePeriod}) elapsed. Its transaction is rolled back when it returns."));
         Logger.LogWarning("{Pool}: the shutdown grace period elapsed with {Running} call(s) still running; they were failed and their connections abandoned",
             Name, running);
-        _executor.ForceClose();
     }
 
     /// <summary>

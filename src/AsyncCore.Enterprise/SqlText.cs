@@ -310,7 +310,7 @@ internal sealed class SqlText
             {
                 case 's':
                     _formats++;
-                    Replace(i, i + 2, FormatPlaceholder(_formats));
+                    Replace(i, i + 2, Separated(i, FormatPlaceholder(_formats)));
                     return i + 2;
                 case '%':
                     Replace(i, i + 2, "%");
@@ -318,6 +318,23 @@ internal sealed class SqlText
                 default:
                     return i + 1;
             }
+        }
+
+        /// <summary>
+        /// Keeps a numbered placeholder from merging with its neighbours (<c>x%s</c> must not become the identifier
+        /// <c>x$1</c> on PostgreSQL, nor <c>%s1</c> the placeholder <c>$11</c>): a space goes between them.
+        /// </summary>
+        private readonly string Separated(int i, string placeholder)
+        {
+            if (dialect == SqlDialect.Postgres && i > 0 && IsIdentifierChar(sql[i - 1]))
+            {
+                placeholder = " " + placeholder;
+            }
+            if (placeholder[^1] != '?' && char.IsAsciiDigit(At(i + 2)))
+            {
+                placeholder += " ";
+            }
+            return placeholder;
         }
 
         private readonly string FormatPlaceholder(int n) => dialect switch
