@@ -29,6 +29,7 @@ public sealed class StoredProcedureProxy : DynamicObject
     }
 
     /// <summary>Calls the routine for <paramref name="method"/> with <paramref name="args"/>; fires with its rows.</summary>
+    /// <exception cref="ArgumentException">The routine name is not an identifier (optionally schema-qualified).</exception>
     public Deferred<IReadOnlyList<Row>> Call(string method, params object?[] args)
     {
         var (sql, named) = Build(method, args ?? []);
