@@ -14,10 +14,13 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
     private readonly Lock _gate = new();
     private readonly Stack<ConnectionSlot> _idle = new();
     private readonly Queue<WorkItem> _waiting = new();
+    // Every slot counted in _slots, idle or lent (not the abandoned ones), for the call-timeout watchdog.
+    private readonly List<ConnectionSlot> _all = [];
     private int _slots;
     private int _running;
     private bool _started;
     private bool _closing;
+    private bool _forced;
     private Action<IReadOnlyList<WorkItem>>? _closed;
 
     public void Start()
@@ -84,7 +87,68 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
             }
         }
         DisposeIdle();
-        closed(neverRan ?? []);
+        Interlocked.Exchange(ref _closed, null)?.Invoke(neverRan ?? []);
+    }
+
+    public ConnectionSlot[] Slots()
+    {
+        lock (_gate)
+        {
+            return [.. _all];
+        }
+    }
+
+    public void Abandon(ConnectionSlot slot)
+    {
+        WorkItem? next = null;
+        ConnectionSlot? nextSlot = null;
+        Action<IReadOnlyList<WorkItem>>? closed = null;
+        lock (_gate)
+        {
+            if (_forced || !_all.Remove(slot))
+            {
+                return;
+            }
+            // The stuck call's connection no longer counts: a new one may serve the waiting calls. The stuck call closes
+            // its connection when it returns.
+            _slots--;
+            _running--;
+            if (_started && _waiting.Count > 0 && TryTakeSlot(out var taken))
+            {
+                next = _waiting.Dequeue();
+                nextSlot = taken;
+            }
+            else if (_closing && _running == 0)
+            {
+                closed = Interlocked.Exchange(ref _closed, null);
+            }
+        }
+        if (next is not null)
+        {
+            LaunchOnThreadPool(next, nextSlot!);
+        }
+        else if (closed is not null)
+        {
+            DisposeIdle();
+            closed([]);
+        }
+    }
+
+    public void ForceClose()
+    {
+        List<WorkItem> neverRan;
+        lock (_gate)
+        {
+            if (!_closing || _forced)
+            {
+                return;
+            }
+            _forced = true;
+            neverRan = [.. _waiting];
+            _waiting.Clear();
+        }
+        DisposeIdle();
+        Interlocked.Exchange(ref _closed, null)?.Invoke(neverRan);
     }
 
     private bool TryTakeSlot(out ConnectionSlot slot)
@@ -99,6 +163,7 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
             _slots++;
             _running++;
             slot = new ConnectionSlot(pool);
+            _all.Add(slot);
             return true;
         }
         return false;
@@ -122,13 +187,32 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
     {
         while (true)
         {
-            await item.ExecuteAsync(slot, async: true).ConfigureAwait(false);
-            pool.Deliver(item);
+            var deliver = await item.ExecuteAsync(slot, async: true).ConfigureAwait(false);
+            if (deliver)
+            {
+                pool.Deliver(item);
+            }
+            if (!item.TryKeepSlot())
+            {
+                // The call timed out (or outlived the shutdown grace period): the slot was given up; close its connection.
+                slot.Discard();
+                return;
+            }
             Action<IReadOnlyList<WorkItem>>? closed = null;
             WorkItem? next;
+            var forced = false;
             lock (_gate)
             {
-                if (_waiting.TryDequeue(out next))
+                if (_forced)
+                {
+                    forced = true;
+                    // Closed by force while this call ran: nothing more runs here.
+                    _running--;
+                    _slots--;
+                    _all.Remove(slot);
+                    next = null;
+                }
+                else if (_waiting.TryDequeue(out next))
                 {
                     // Hand this connection straight to the next waiting call.
                     if (!pool.IsReactorThread)
@@ -143,9 +227,14 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
                     _idle.Push(slot);
                     if (_closing && _running == 0)
                     {
-                        closed = _closed;
+                        closed = Interlocked.Exchange(ref _closed, null);
                     }
                 }
+            }
+            if (forced)
+            {
+                slot.Discard();
+                return;
             }
             if (next is not null)
             {
@@ -170,6 +259,10 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
         {
             slots = [.. _idle];
             _idle.Clear();
+            foreach (var slot in slots)
+            {
+                _all.Remove(slot);
+            }
         }
         foreach (var slot in slots)
         {

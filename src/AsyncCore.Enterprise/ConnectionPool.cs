@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AsyncCore.Reactor;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +20,16 @@ namespace AsyncCore.Enterprise;
 /// </para>
 /// <para>
 /// Call <c>Run*</c>, <see cref="Start"/> and <see cref="Close"/> on the reactor thread (or before the reactor runs):
-/// Deferreds are not thread-safe.
+/// Deferreds are not thread-safe. From another thread they throw <see cref="InvalidOperationException"/>; from inside an
+/// interaction, use the <see cref="Transaction"/> it receives. An interaction that waits (<c>BlockingCallFromThread</c>)
+/// for a call on its own pool when every connection is held by such a waiting interaction gets a failed call instead of
+/// a deadlock.
+/// </para>
+/// <para>
+/// Cancelling a call's Deferred before the call starts removes it (it never runs); cancelling it while it runs throws
+/// its outcome away and rolls its transaction back (an autocommit statement may still have taken effect), and trips the
+/// cancellation token of the interaction. See <see cref="ConnectionPoolOptions.CallTimeout"/> and
+/// <see cref="ConnectionPoolOptions.ShutdownGracePeriod"/> for calls that never return.
 /// </para>
 /// <para>
 /// <see cref="RunQuery(string, object?[])"/> and <see cref="RunOperation(string, object?[])"/> run one statement in
@@ -39,6 +50,10 @@ public sealed class ConnectionPool : IAsyncDisposable
     private readonly Action _fireFinished;
     private int _fireScheduled;
     private SystemEventTrigger? _shutdownTrigger;
+    private IDelayedCall? _watchdog;
+    private IDelayedCall? _graceTimer;
+    // Interactions waiting (BlockingCallFromThread) for a call they submitted to this pool. Reactor thread only.
+    private int _blockedCallers;
     private long _lostGeneration;
     private bool _started;
     private bool _closing;
@@ -117,6 +132,7 @@ public sealed class ConnectionPool : IAsyncDisposable
     /// </summary>
     public void Start()
     {
+        ThrowIfForeignThread();
         if (_started)
         {
             return;
@@ -129,6 +145,7 @@ public sealed class ConnectionPool : IAsyncDisposable
             return FinalClose();
         });
         _executor.Start();
+        ScheduleWatchdog();
     }
 
     /// <summary>
@@ -138,6 +155,7 @@ public sealed class ConnectionPool : IAsyncDisposable
     /// </summary>
     public Deferred<object?> Close()
     {
+        ThrowIfForeignThread();
         if (_shutdownTrigger is { } trigger)
         {
             _shutdownTrigger = null;
@@ -173,14 +191,91 @@ public sealed class ConnectionPool : IAsyncDisposable
         if (!_closing)
         {
             _closing = true;
+            if (Options.ShutdownGracePeriod is { } grace && _started)
+            {
+                _graceTimer = _reactor.CallLater(grace, ForceClose);
+            }
             _executor.Close(neverRan => _reactor.CallFromThread(() => OnExecutorClosed(neverRan)));
         }
         return done;
     }
 
+    /// <summary>
+    /// The shutdown grace period is over: the calls still running fail (their connections are abandoned), the queued
+    /// ones fail without running, and the close completes.
+    /// </summary>
+    private void ForceClose()
+    {
+        _graceTimer = null;
+        if (_closed)
+        {
+            return;
+        }
+        // First the executor: no queued call may start on a connection that replaces an abandoned one.
+        _executor.ForceClose();
+        var running = DetachRunning(_ => true, () => new ConnectionPoolClosedException(
+            $"The connection pool {Name} was closed while the call was still running: the shutdown grace period " +
+            $"({Options.ShutdownGracePeriod}) elapsed. Its transaction is rolled back when it returns."));
+        Logger.LogWarning("{Pool}: the shutdown grace period elapsed with {Running} call(s) still running; they were failed and their connections abandoned",
+            Name, running);
+    }
+
+    /// <summary>
+    /// Fails the running calls that <paramref name="expired"/> selects and abandons their connections; returns how many.
+    /// Reactor thread.
+    /// </summary>
+    private int DetachRunning(Func<WorkItem, bool> expired, Func<Exception> error)
+    {
+        var count = 0;
+        foreach (var slot in _executor.Slots())
+        {
+            // A call cancelled while running is detached already but still holds its connection: abandon that too.
+            if (slot.Current is not { } item || item.IsFinishing || !expired(item) || !item.TryAbandon())
+            {
+                continue;
+            }
+            count++;
+            _executor.Abandon(slot);
+            if (item.TryDetach())
+            {
+                item.FailNow(error());
+            }
+        }
+        return count;
+    }
+
+    private void ScheduleWatchdog()
+    {
+        if (Options.CallTimeout is not { } timeout || _closed)
+        {
+            return;
+        }
+        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond));
+        _watchdog = _reactor.CallLater(period, () =>
+        {
+            _watchdog = null;
+            var abandoned = DetachRunning(
+                item => Stopwatch.GetElapsedTime(item.StartedAt) >= timeout,
+                () => new TimeoutException(
+                    $"The call ran for longer than the connection pool {Name}'s CallTimeout ({timeout}): it failed, its " +
+                    "transaction is rolled back when it returns, and its connection was abandoned."));
+            if (abandoned > 0)
+            {
+                Logger.LogWarning("{Pool}: {Count} call(s) exceeded CallTimeout ({Timeout}); their connections were abandoned", Name, abandoned, timeout);
+            }
+            ScheduleWatchdog();
+        });
+    }
+
     private void OnExecutorClosed(IReadOnlyList<WorkItem> neverRan)
     {
         _closed = true;
+        _graceTimer?.Cancel();
+        _graceTimer = null;
+        _watchdog?.Cancel();
+        _watchdog = null;
+        // The cache of rewritten SQL goes with the pool: a closed pool holds no SQL text.
+        Provider?.ClearCache();
         // Every call that finished fires before the pool reports closed (its hand-over may still be queued).
         FireUpTo(int.MaxValue);
         foreach (var item in neverRan)
@@ -274,15 +369,69 @@ public sealed class ConnectionPool : IAsyncDisposable
     [RequiresDynamicCode(StoredProcedureProxy.DynamicReason)]
     public StoredProcedureProxy StoredProcedures(StoredProcedureOptions? options = null) => new(this, options ?? new StoredProcedureOptions());
 
-    private Deferred<T> Submit<T>(WorkItem<T> item)
+    private Deferred<T> Submit<T>(WorkItem<T> item, [CallerMemberName] string? method = null)
     {
+        ThrowIfForeignThread(method);
         if (_closing)
         {
             return Deferred.Fail<T>(new ConnectionPoolClosedException($"The connection pool {Name} is closed."));
         }
+        // Run by BlockingCallFromThread from user code that holds one of this pool's connections (the worker's execution
+        // context flows to the reactor thread): if every connection is held by such waiting code, this call could never
+        // start and the worker would wait for ever.
+        var caller = PoolCaller.Current is { Active: true } current && ReferenceEquals(current.Pool, this) ? current : null;
+        if (caller is not null && _blockedCallers + (caller.Pending == 0 ? 1 : 0) >= Options.Max)
+        {
+            return Deferred.Fail<T>(new InvalidOperationException(
+                $"Deadlock: an interaction on the connection pool {Name} waits (BlockingCallFromThread) for a call on the same " +
+                $"pool, and all {Options.Max} of its connections are held by interactions waiting like this, so the call could " +
+                "never start. Run the statement on the interaction's own Transaction instead, or raise Max."));
+        }
         EnterpriseMetrics.Calls.Add(1);
         var error = _executor.Submit(item);
-        return error is null ? item.Deferred : Deferred.Fail<T>(error);
+        if (error is not null)
+        {
+            return Deferred.Fail<T>(error);
+        }
+        if (caller is not null)
+        {
+            if (caller.Pending++ == 0)
+            {
+                _blockedCallers++;
+            }
+            item.Deferred.AddFinally(() =>
+            {
+                if (--caller.Pending == 0)
+                {
+                    _blockedCallers--;
+                }
+            });
+        }
+        return item.Deferred;
+    }
+
+    /// <summary>
+    /// Deferreds and the pool's state belong to the reactor thread: a call from another thread while the reactor runs (in
+    /// particular from an interaction, on a worker thread) is a bug that would corrupt them, so it fails at once.
+    /// </summary>
+    private void ThrowIfForeignThread([CallerMemberName] string? method = null)
+    {
+        if (_reactor.IsReactorThread)
+        {
+            return;
+        }
+        if (PoolCaller.Current is { Active: true })
+        {
+            throw new InvalidOperationException(
+                $"ConnectionPool.{method} was called from inside an interaction, on a worker thread. Use the Transaction " +
+                "the interaction receives for more statements; pool calls belong to the reactor thread.");
+        }
+        if (_reactor.Running)
+        {
+            throw new InvalidOperationException(
+                $"ConnectionPool.{method} was called off the reactor thread. Call the pool on the reactor thread (from " +
+                "another thread: reactor.CallFromThread(...) or BlockingCallFromThread(...)).");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ for slots and executors
@@ -344,6 +493,8 @@ public sealed class ConnectionPool : IAsyncDisposable
 #pragma warning restore CA1031
             {
                 Logger.LogError(e, "{Pool}: firing a call's Deferred failed", Name);
+                // Never leave it unfired.
+                item.FailNow(e);
             }
         }
     }

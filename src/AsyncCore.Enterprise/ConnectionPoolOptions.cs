@@ -69,6 +69,24 @@ public sealed class ConnectionPoolOptions
     /// </summary>
     public int CommandCacheSize { get; set; } = 64;
 
+    /// <summary>
+    /// The longest a call may run, from the moment a connection starts on it (queueing does not count); null (the
+    /// default) means no limit. A call running longer fails with <see cref="TimeoutException"/>; its transaction is rolled
+    /// back, never committed, and its connection is abandoned: another connection takes its place at once, and the stuck
+    /// one is closed, not reused, when the call finally returns. For a running <c>RunInteractionAsync</c> (and
+    /// <see cref="Transaction.CancellationToken"/>) the token trips. The check runs on the reactor thread a few times per
+    /// timeout, so a call fails within about a quarter of the timeout (at most a second) after it expires.
+    /// </summary>
+    public TimeSpan? CallTimeout { get; set; }
+
+    /// <summary>
+    /// How long <see cref="ConnectionPool.Close"/> (and so the reactor's shutdown) waits for the calls running and queued
+    /// when it began (default 30 s, as .NET's host shutdown timeout; null waits for ever, as adbapi). When it elapses,
+    /// the calls still running fail with <see cref="ConnectionPoolClosedException"/> (their transactions are rolled back
+    /// when they return), the queued ones fail without running, and the close completes, so the reactor can stop.
+    /// </summary>
+    public TimeSpan? ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the pool logs; default <c>AsyncCoreLogging.CreateLogger("AsyncCore.Enterprise.ConnectionPool")</c>.</summary>
     public ILogger? Logger { get; set; }
 
@@ -87,6 +105,14 @@ public sealed class ConnectionPoolOptions
             throw new ArgumentOutOfRangeException(nameof(QueueLimit), QueueLimit, "QueueLimit must not be negative.");
         }
         ArgumentException.ThrowIfNullOrWhiteSpace(GoodSql);
+        if (CallTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CallTimeout), CallTimeout, "CallTimeout must be positive (null: no limit).");
+        }
+        if (ShutdownGracePeriod is { } grace && grace < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ShutdownGracePeriod), ShutdownGracePeriod, "ShutdownGracePeriod must not be negative (null: wait for ever).");
+        }
         var copy = (ConnectionPoolOptions)MemberwiseClone();
         // As adbapi does: min and max are normalised so that min <= max.
         copy.Min = Math.Min(Min, Max);

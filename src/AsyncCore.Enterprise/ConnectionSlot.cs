@@ -19,6 +19,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
 {
     private readonly Dictionary<string, CachedCommand> _commands = new(StringComparer.Ordinal);
     private DbConnection? _connection;
+    private WorkItem? _current;
     // The last SQL string run and its cached command: a caller repeating the same string skips both dictionary lookups.
     private string? _lastSql;
     private CachedCommand? _lastCommand;
@@ -29,8 +30,33 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
 
     public DbConnection? Connection => _connection;
 
-    /// <summary>Runs <paramref name="item"/> on this slot's connection and stores its outcome in it. Never throws.</summary>
-    public async ValueTask ExecuteAsync<T>(WorkItem<T> item, bool async)
+    /// <summary>The call running on this slot, if any (read by the reactor thread's call-timeout watchdog).</summary>
+    public WorkItem? Current => Volatile.Read(ref _current);
+
+    /// <summary>
+    /// Runs <paramref name="item"/> on this slot's connection and stores its outcome in it. Returns true when the outcome
+    /// is to be delivered; false when the call was cancelled before it started (it did not run) or detached while it ran
+    /// (its transaction was rolled back). Never throws.
+    /// </summary>
+    public async ValueTask<bool> ExecuteAsync<T>(WorkItem<T> item, bool async)
+    {
+        if (!item.TryStart())
+        {
+            return false;
+        }
+        Volatile.Write(ref _current, item);
+        try
+        {
+            await RunAsync(item, async).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _current, null);
+        }
+        return item.IsFinishing;
+    }
+
+    private async ValueTask RunAsync<T>(WorkItem<T> item, bool async)
     {
         try
         {
@@ -41,6 +67,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
             // Could not connect: the driver's error, as adbapi reports it. No connection is kept.
             Discard();
             item.SetError(e);
+            item.TryFinish();
             return;
         }
         var connection = _connection!;
@@ -54,8 +81,22 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
                     : connection.BeginTransaction();
             }
             var result = await item.RunAsync(this, item.ActiveTransaction, async).ConfigureAwait(false);
+            if (!typeof(T).IsValueType && result is Deferred)
+            {
+                // Firing the call's Deferred with another Deferred is refused by Deferred itself: fail clearly instead of
+                // leaving the call unfired, and roll back (the interaction did not do what it meant to).
+                throw new InvalidOperationException(
+                    $"The interaction returned a {result.GetType().Name}: an interaction runs on a worker thread and must return " +
+                    "a value, not a Deferred (Deferreds belong to the reactor thread). Run the statements on the Transaction it " +
+                    "receives, or chain on the reactor side: pool.RunInteraction(...).AddCallback(...).");
+            }
             // RunWithConnection may have committed and begun a new transaction: finish the current one.
             transaction = item.ActiveTransaction;
+            if (!item.TryFinish())
+            {
+                // Cancelled or timed out while it ran: its outcome is thrown away, and nothing is committed.
+                throw new OperationCanceledException("The call was detached from its Deferred.");
+            }
             if (transaction is not null)
             {
                 if (async)
@@ -92,7 +133,10 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
                     Pool.Logger.LogError(rollbackError, "Rollback failed");
                 }
             }
-            item.SetError(await TranslateAsync(error, async).ConfigureAwait(false));
+            if (item.TryFinish() || item.IsFinishing)
+            {
+                item.SetError(await TranslateAsync(error, async).ConfigureAwait(false));
+            }
         }
         finally
         {
@@ -244,12 +288,15 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         if (ReferenceEquals(sql, _lastSql) && _lastCommand is { } last)
         {
             cached = last;
+            last.Sql.CheckArguments(args);
             command = last.Command;
             command.Transaction = transaction;
             provider.Bind(command, args);
             return command;
         }
-        var text = provider.Rewrite(sql);
+        var parsed = provider.Parse(sql);
+        parsed.CheckArguments(args);
+        var text = parsed.Text;
         if (_commands.TryGetValue(text, out cached))
         {
             command = cached.Command;
@@ -271,7 +318,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
                     }
                     _commands.Clear();
                 }
-                cached = new CachedCommand(command);
+                cached = new CachedCommand(command, parsed);
                 _commands[text] = cached;
                 _lastSql = sql;
                 _lastCommand = cached;
@@ -402,9 +449,11 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         }
     }
 
-    private sealed class CachedCommand(DbCommand command)
+    private sealed class CachedCommand(DbCommand command, SqlText sql)
     {
         public DbCommand Command { get; } = command;
+
+        public SqlText Sql { get; } = sql;
 
         public RowSchema? Schema { get; set; }
     }

@@ -25,8 +25,9 @@ public enum ParamStyle
     Named,
 
     /// <summary>
-    /// MySQLdb/psycopg2 style: each <c>%s</c> outside quotes is rewritten to the provider's positional placeholder, so SQL
-    /// ported from Twisted code runs unchanged (<c>%%</c> is a literal percent sign).
+    /// MySQLdb/psycopg2 style: each <c>%s</c> outside literals and comments is rewritten to the provider's positional
+    /// placeholder, so SQL ported from Twisted code runs unchanged (<c>%%</c> is a literal percent sign, inside literals
+    /// too, as the DB-API drivers format the whole text).
     /// </summary>
     Format,
 }

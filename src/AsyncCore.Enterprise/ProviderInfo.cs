@@ -1,20 +1,22 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Text;
 
 namespace AsyncCore.Enterprise;
 
 /// <summary>
 /// What the pool knows about a provider without referencing it: recognised by the connection's type name, to pick the
-/// positional placeholder syntax and to rewrite <see cref="ParamStyle.Format"/> SQL.
+/// positional placeholder syntax, the SQL lexer's dialect, and to rewrite <see cref="ParamStyle.Format"/> SQL.
 /// </summary>
 internal sealed class ProviderInfo
 {
-    private readonly ConcurrentDictionary<string, string> _formatRewrites = new(StringComparer.Ordinal);
+    /// <summary>How many distinct SQL texts a pool keeps lexed.</summary>
+    internal const int SqlCacheCapacity = 1024;
 
-    private ProviderInfo(string name, bool numericPositional, bool positionalSupported, ParamStyle requested, bool numberedQmarks = false)
+    private readonly SqlTextCache _texts = new(SqlCacheCapacity);
+
+    private ProviderInfo(string name, SqlDialect dialect, bool numericPositional, bool positionalSupported, ParamStyle requested, bool numberedQmarks = false)
     {
         Name = name;
+        Dialect = dialect;
         NumericPositional = numericPositional;
         NumberedQmarks = numberedQmarks;
         Style = requested == ParamStyle.Auto ? (positionalSupported ? ParamStyle.Positional : ParamStyle.Named) : requested;
@@ -44,67 +46,32 @@ internal sealed class ProviderInfo
     public static ProviderInfo For(DbConnection connection, ParamStyle requested) =>
         connection.GetType().FullName switch
         {
-            "Microsoft.Data.Sqlite.SqliteConnection" => new("sqlite", false, true, requested, numberedQmarks: true),
-            "Npgsql.NpgsqlConnection" => new("npgsql", true, true, requested),
-            "MySqlConnector.MySqlConnection" => new("mysql", false, true, requested),
-            var other => new(other ?? "unknown", false, false, requested),
+            "Microsoft.Data.Sqlite.SqliteConnection" => new("sqlite", SqlDialect.Sqlite, false, true, requested, numberedQmarks: true),
+            "Npgsql.NpgsqlConnection" => new("npgsql", SqlDialect.Postgres, true, true, requested),
+            "MySqlConnector.MySqlConnection" => new("mysql", SqlDialect.MySql, false, true, requested),
+            var other => new(other ?? "unknown", SqlDialect.Other, false, false, requested),
         };
 
-    /// <summary>The SQL to send: <see cref="ParamStyle.Format"/> placeholders rewritten, other styles unchanged.</summary>
-    public string Rewrite(string sql) =>
-        Style == ParamStyle.Format || (Style == ParamStyle.Positional && NumberedQmarks)
-            ? _formatRewrites.GetOrAdd(sql, static (s, self) => self.RewritePlaceholders(s), this)
-            : sql;
+    /// <summary>
+    /// The SQL to send for <paramref name="sql"/> (placeholders rewritten for <see cref="ParamStyle.Format"/> and SQLite's
+    /// bare <c>?</c>) and how many positional arguments it takes; lexed once per distinct text while it stays in the
+    /// bounded cache.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text mixes placeholder kinds.</exception>
+    public SqlText Parse(string sql) => _texts.GetOrAdd(sql, static (s, self) => SqlText.Parse(s, self.Dialect, self.Style, self.NumberedQmarks), this);
+
+    /// <summary>The SQL lexer's dialect for this provider.</summary>
+    public SqlDialect Dialect { get; }
+
+    /// <summary>The cache of lexed SQL texts (bounded: least recently used out).</summary>
+    internal SqlTextCache Texts => _texts;
+
+    /// <summary>Forgets the lexed SQL texts (the pool closed).</summary>
+    public void ClearCache() => _texts.Clear();
 
     /// <summary>The name a positional argument's parameter gets: none, or <c>?N</c> where bare qmarks are numbered.</summary>
     private string PositionalName(int index) =>
         NumberedQmarks ? "?" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
-
-    private string RewritePlaceholders(string sql)
-    {
-        var sb = new StringBuilder(sql.Length + 8);
-        var n = 0;
-        char quote = '\0';
-        for (var i = 0; i < sql.Length; i++)
-        {
-            var c = sql[i];
-            if (quote != '\0')
-            {
-                sb.Append(c);
-                if (c == quote)
-                {
-                    quote = '\0';
-                }
-            }
-            else if (c is '\'' or '"' or '`')
-            {
-                quote = c;
-                sb.Append(c);
-            }
-            else if (Style == ParamStyle.Format && c == '%' && i + 1 < sql.Length && sql[i + 1] == 's')
-            {
-                n++;
-                sb.Append(NumericPositional ? "$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    : NumberedQmarks ? "?" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?");
-                i++;
-            }
-            else if (Style == ParamStyle.Positional && c == '?' && (i + 1 >= sql.Length || !char.IsAsciiDigit(sql[i + 1])))
-            {
-                n++;
-                sb.Append('?').Append(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else if (Style == ParamStyle.Format && c == '%' && i + 1 < sql.Length && sql[i + 1] == '%')
-            {
-                sb.Append('%');
-                i++;
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
-    }
 
     /// <summary>Binds <paramref name="args"/> to <paramref name="command"/>, reusing its parameters when the shape matches.</summary>
     public void Bind(DbCommand command, IReadOnlyList<object?> args)

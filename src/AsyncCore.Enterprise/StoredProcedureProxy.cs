@@ -11,7 +11,8 @@ namespace AsyncCore.Enterprise;
 /// </summary>
 /// <remarks>
 /// Arguments are always bound as named parameters <c>@p0</c>, <c>@p1</c>..., which Npgsql and MySqlConnector both accept.
-/// The routine name is <see cref="StoredProcedureOptions.Prefix"/> plus the method name in snake_case (or as written).
+/// The routine name is <see cref="StoredProcedureOptions.Prefix"/> plus the method name in snake_case (or as written),
+/// and must be an identifier (optionally <c>schema.name</c>): anything else throws <see cref="ArgumentException"/>.
 /// </remarks>
 public sealed class StoredProcedureProxy : DynamicObject
 {
@@ -28,6 +29,7 @@ public sealed class StoredProcedureProxy : DynamicObject
     }
 
     /// <summary>Calls the routine for <paramref name="method"/> with <paramref name="args"/>; fires with its rows.</summary>
+    /// <exception cref="ArgumentException">The routine name is not an identifier (optionally schema-qualified).</exception>
     public Deferred<IReadOnlyList<Row>> Call(string method, params object?[] args)
     {
         var (sql, named) = Build(method, args ?? []);
@@ -42,10 +44,12 @@ public sealed class StoredProcedureProxy : DynamicObject
     }
 
     /// <summary>The SQL that <see cref="Call"/> runs for <paramref name="method"/> with <paramref name="argumentCount"/> arguments.</summary>
+    /// <exception cref="ArgumentException">The routine name is not an identifier (optionally schema-qualified).</exception>
     public string SqlFor(string method, int argumentCount)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
         var name = _options.Prefix + (_options.SnakeCase ? SnakeCase(method) : method);
+        ValidateRoutineName(name, method);
         var placeholders = string.Join(", ", Enumerable.Range(0, argumentCount).Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture)));
         return _options.Kind == RoutineKind.Procedure
             ? $"CALL {name}({placeholders})"
@@ -68,6 +72,32 @@ public sealed class StoredProcedureProxy : DynamicObject
             named[i] = new NamedArg("p" + i.ToString(CultureInfo.InvariantCulture), args[i]);
         }
         return (SqlFor(method, args.Length), named);
+    }
+
+    /// <summary>
+    /// The routine name goes into the SQL text (it cannot be a parameter): it must be an identifier, optionally qualified
+    /// (<c>schema.name</c>), made of letters, digits, <c>_</c> and <c>$</c>, not starting with a digit or <c>$</c>.
+    /// Anything else (quotes, spaces, parentheses, comment markers, semicolons) is refused, so that no method name can
+    /// change the statement.
+    /// </summary>
+    internal static void ValidateRoutineName(string name, string method)
+    {
+        var parts = name.Split('.');
+        var valid = parts.Length <= 3;
+        foreach (var part in parts)
+        {
+            valid &= part.Length > 0 && (char.IsLetter(part[0]) || part[0] == '_');
+            foreach (var c in part)
+            {
+                valid &= char.IsLetterOrDigit(c) || c is '_' or '$';
+            }
+        }
+        if (!valid)
+        {
+            throw new ArgumentException(
+                $"'{name}' is not a valid routine name: use letters, digits, '_' and '$' (an optionally schema-qualified " +
+                "identifier, not starting with a digit). The name becomes part of the SQL text.", nameof(method));
+        }
     }
 
     /// <summary><c>GetUser</c> → <c>get_user</c>, <c>GetHTTPStatus</c> → <c>get_http_status</c>.</summary>

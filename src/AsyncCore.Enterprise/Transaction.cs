@@ -47,7 +47,11 @@ public sealed class Transaction
         }
     }
 
-    /// <summary>The token of <c>RunInteractionAsync</c> (none for synchronous interactions).</summary>
+    /// <summary>
+    /// Trips when the call's Deferred is cancelled, the call times out (<see cref="ConnectionPoolOptions.CallTimeout"/>)
+    /// or the pool's shutdown grace period ends, and, for <c>RunInteractionAsync</c>, when the caller's token does. The
+    /// statements run through this transaction observe it; a long interaction may check it too.
+    /// </summary>
     public CancellationToken CancellationToken { get; }
 
     /// <summary>Rows affected by the last <see cref="Execute"/> (-1 for a SELECT on most providers: DB-API's <c>rowcount</c>).</summary>
@@ -147,8 +151,10 @@ public sealed class Transaction
     public DbCommand CreateCommand(string sql, params object?[] args)
     {
         ThrowIfDone();
+        var parsed = _slot.Pool.Provider!.Parse(sql);
+        parsed.CheckArguments(args);
         var command = _slot.Connection!.CreateCommand();
-        command.CommandText = _slot.Pool.Provider!.Rewrite(sql);
+        command.CommandText = parsed.Text;
         command.Transaction = _transaction;
         _slot.Pool.Provider.Bind(command, args);
         return command;

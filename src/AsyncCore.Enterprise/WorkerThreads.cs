@@ -37,11 +37,14 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
     private readonly Lock _gate = new();
     // Workers asleep waiting for a call, most recent on top (its cache is warmest). Guarded by _gate.
     private readonly Stack<ManualResetEventSlim> _sleeping = new();
+    // The live workers' connection slots (not the abandoned ones), for the call-timeout watchdog. Guarded by _gate.
+    private readonly List<ConnectionSlot> _slots = [];
     private int _threads;
     private int _pending;
     private int _started;
     private bool _running;
     private bool _closing;
+    private bool _forced;
     private Action<IReadOnlyList<WorkItem>>? _closed;
 
     public void Start()
@@ -123,15 +126,76 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         }
         if (neverRan is not null)
         {
-            closed(neverRan);
+            Interlocked.Exchange(ref _closed, null)?.Invoke(neverRan);
         }
+    }
+
+    public ConnectionSlot[] Slots()
+    {
+        lock (_gate)
+        {
+            return [.. _slots];
+        }
+    }
+
+    public void Abandon(ConnectionSlot slot)
+    {
+        lock (_gate)
+        {
+            if (_forced || !_slots.Remove(slot))
+            {
+                return;
+            }
+            // The stuck worker no longer counts, nor does its call; it closes its connection and ends when the call
+            // returns. A new worker takes its place if calls are waiting (while closing: its share of the queue and its
+            // stop marker).
+            _threads--;
+            var pending = Interlocked.Decrement(ref _pending);
+            if (_closing || (_running && _threads < pending && _threads < pool.Options.Max))
+            {
+                Spawn();
+            }
+        }
+    }
+
+    public void ForceClose()
+    {
+        var neverRan = new List<WorkItem>();
+        lock (_gate)
+        {
+            if (!_closing || _forced)
+            {
+                return;
+            }
+            _forced = true;
+            // The queued calls will not run; the stop markers stay for the workers still finishing a call.
+            var markers = 0;
+            while (_queue.TryDequeue(out var item))
+            {
+                if (item is null)
+                {
+                    markers++;
+                }
+                else
+                {
+                    neverRan.Add(item);
+                }
+            }
+            for (var i = 0; i < markers; i++)
+            {
+                _queue.Enqueue(null);
+            }
+        }
+        Interlocked.Exchange(ref _closed, null)?.Invoke(neverRan);
     }
 
     private void Spawn()
     {
         _threads++;
         var number = ++_started;
-        var thread = new Thread(Work)
+        var slot = new ConnectionSlot(pool);
+        _slots.Add(slot);
+        var thread = new Thread(() => Work(slot))
         {
             // Background: a program that never closes its pool (nor stops its reactor) can still exit.
             IsBackground = true,
@@ -173,13 +237,13 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         }
     }
 
-    private void Work()
+    private void Work(ConnectionSlot slot)
     {
-        var slot = new ConnectionSlot(pool);
         using var wake = new ManualResetEventSlim(false);
         // Results this worker queued for the reactor without waking it, and when the first of them finished.
         var held = 0;
         long heldSince = 0;
+        var abandoned = false;
         try
         {
             while (true)
@@ -196,13 +260,26 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 }
                 var started = Stopwatch.GetTimestamp();
                 var run = item.ExecuteAsync(slot, async: false);
-                if (!run.IsCompleted)
+                // Only RunInteractionAsync bodies really await; this thread is theirs until they finish.
+                var deliver = run.IsCompleted ? run.Result : run.AsTask().GetAwaiter().GetResult();
+                if (!item.TryKeepSlot())
                 {
-                    // Only RunInteractionAsync bodies really await; this thread is theirs until they finish.
-                    run.AsTask().GetAwaiter().GetResult();
+                    // The call timed out (or outlived the shutdown grace period) and another worker took this one's
+                    // place: hand over what it produced, close the connection it may have left in any state, and end.
+                    abandoned = true;
+                    if (deliver)
+                    {
+                        pool.Deliver(item);
+                    }
+                    break;
                 }
                 var finished = Stopwatch.GetTimestamp();
                 var pending = Interlocked.Decrement(ref _pending);
+                if (!deliver)
+                {
+                    // Cancelled: nothing to hand over.
+                    continue;
+                }
                 pool.Hold(item);
                 if (held++ == 0)
                 {
@@ -226,11 +303,15 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
             // adbapi closes each connection on the thread that opened it.
             slot.Discard();
             Action<IReadOnlyList<WorkItem>>? closed = null;
-            lock (_gate)
+            if (!abandoned)
             {
-                if (--_threads == 0 && _closing)
+                lock (_gate)
                 {
-                    closed = _closed;
+                    _slots.Remove(slot);
+                    if (--_threads == 0 && _closing)
+                    {
+                        closed = Interlocked.Exchange(ref _closed, null);
+                    }
                 }
             }
             closed?.Invoke([]);

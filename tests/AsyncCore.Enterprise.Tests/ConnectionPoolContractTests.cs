@@ -380,6 +380,252 @@ public abstract class ConnectionPoolContractTests : IAsyncLifetime
         Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
     }
 
+    // ------------------------------------------------------------------------------------------------ reliability
+
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    /// <summary>Submits on the reactor thread; returns the Deferred (to cancel it) and a task with its outcome.</summary>
+    private Task<(Deferred<T> Deferred, Task<T> Outcome)> Submit<T>(Func<Deferred<T>> call) => Harness.Run(() =>
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var d = call();
+        d.AddBoth(outcome =>
+        {
+            if (outcome.Succeeded)
+            {
+                done.SetResult(outcome.Value);
+            }
+            else
+            {
+                done.SetException(outcome.Failure!.Value);
+            }
+            return 0;
+        });
+        return (d, done.Task);
+    });
+
+    private long Count(string table) => Convert.ToInt64(Db.Direct($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An interaction that signals it started, then waits for <paramref name="gate"/>, then inserts a row.</summary>
+    private Func<Transaction, int> Stuck(string table, ManualResetEventSlim started, ManualResetEventSlim gate, ManualResetEventSlim? closed = null) => txn =>
+    {
+        if (closed is not null)
+        {
+            txn.Connection.StateChange += (_, e) =>
+            {
+                if (e.CurrentState == System.Data.ConnectionState.Closed)
+                {
+                    closed.Set();
+                }
+            };
+        }
+        started.Set();
+        gate.Wait(TimeSpan.FromSeconds(60));
+        txn.Execute($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 99, "stuck");
+        return 99;
+    };
+
+    [Fact]
+    public async Task RunInteraction_ReturningADeferred_FailsClearlyAndRollsBack()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        // The explicit type argument is what a caller who stores the Deferred in a variable of type object gets.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Call(() => pool.RunInteraction<object>(txn =>
+        {
+            txn.Execute($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "x");
+            return Deferred.Succeed(5);
+        })).WaitAsync(Guard, TestContext.Current.CancellationToken));
+        Assert.Contains("not a Deferred", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Count(table));
+        // And the pool still works, and closes.
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        await Call(() => pool.Close()).WaitAsync(Guard, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task PoolCalledFromInsideAnInteraction_ThrowsClearly()
+    {
+        var pool = Pool();
+        var message = await Call(() => pool.RunInteraction(txn =>
+        {
+            try
+            {
+                pool.RunQuery("SELECT 1");
+                return "no error";
+            }
+            catch (InvalidOperationException e)
+            {
+                return e.Message;
+            }
+        }));
+        Assert.Contains("inside an interaction", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BlockingCallBackIntoAFullPool_FailsInsteadOfDeadlocking()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; });
+        var message = await Call(() => pool.RunInteraction(txn =>
+        {
+            try
+            {
+                Harness.Reactor.BlockingCallFromThread(() => pool.RunQuery("SELECT 1"));
+                return "no error";
+            }
+            catch (InvalidOperationException e)
+            {
+                return e.Message;
+            }
+        })).WaitAsync(Guard, TestContext.Current.CancellationToken);
+        Assert.Contains("Deadlock", message, StringComparison.Ordinal);
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+    }
+
+    [Fact]
+    public async Task BlockingCallBackIntoAPoolWithAFreeConnection_Runs()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 2; });
+        var rows = await Call(() => pool.RunInteraction(txn => Harness.Reactor.BlockingCallFromThread(() => pool.RunQuery<int>("SELECT 7"))))
+            .WaitAsync(Guard, TestContext.Current.CancellationToken);
+        Assert.Equal([7], rows);
+    }
+
+    [Fact]
+    public async Task CancelQueuedCall_ItNeverRuns()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; });
+        var table = await CreateTable(pool);
+        using var started = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        var (_, blocker) = await Submit(() => pool.RunInteraction(txn =>
+        {
+            started.Set();
+            gate.Wait(TimeSpan.FromSeconds(60));
+            return 0;
+        }));
+        Assert.True(started.Wait(Guard, TestContext.Current.CancellationToken));
+        var (insert, inserted) = await Submit(() => pool.RunOperation($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "cancelled"));
+        await Harness.Run(() => { insert.Cancel(); return 0; });
+        await Assert.ThrowsAsync<CancelledException>(() => inserted);
+        gate.Set();
+        await blocker;
+        // Runs after the cancelled INSERT's turn in the queue.
+        Assert.Equal([0L], await Call(() => pool.RunQuery<long>($"SELECT COUNT(*) FROM {table}")));
+        Assert.Equal(0, Count(table));
+    }
+
+    [Fact]
+    public async Task CancelRunningAsyncInteraction_TripsItsTokenAndRollsBack()
+    {
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        using var started = new ManualResetEventSlim();
+        var observed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (call, outcome) = await Submit(() => pool.RunInteractionAsync(async (txn, ct) =>
+        {
+            await txn.ExecuteNonQueryAsync($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "cancelled");
+            started.Set();
+            try
+            {
+                if (Db.Sleep(30) is { } sleep)
+                {
+                    // A real server-side wait, cancelled through the provider.
+                    await txn.ExecuteNonQueryAsync(sleep);
+                }
+                else
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(60), ct);
+                }
+            }
+            catch (Exception e) when (ct.IsCancellationRequested)
+            {
+                observed.SetResult(true);
+                throw new OperationCanceledException("cancelled", e, ct);
+            }
+            observed.SetResult(false);
+            return 1;
+        }));
+        Assert.True(started.Wait(Guard, TestContext.Current.CancellationToken));
+        await Harness.Run(() => { call.Cancel(); return 0; });
+        await Assert.ThrowsAsync<CancelledException>(() => outcome);
+        Assert.True(await observed.Task.WaitAsync(Guard, TestContext.Current.CancellationToken));
+        // The pool is still usable, and nothing was committed.
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        Assert.Equal(0, Count(table));
+    }
+
+    [Fact]
+    public async Task CallTimeout_InteractionNeverReturns_FailsWithTimeout_CommitsNothing_AndTheQueuedCallRuns()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; o.CallTimeout = TimeSpan.FromMilliseconds(200); });
+        var table = await CreateTable(pool);
+        using var started = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        using var closed = new ManualResetEventSlim();
+        var (_, stuck) = await Submit(() => pool.RunInteraction(Stuck(table, started, gate, closed)));
+        Assert.True(started.Wait(Guard, TestContext.Current.CancellationToken));
+        var (_, queued) = await Submit(() => pool.RunQuery<int>("SELECT 3"));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => stuck.WaitAsync(Guard, TestContext.Current.CancellationToken));
+        Assert.Contains("CallTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Equal([3], await queued.WaitAsync(Guard, TestContext.Current.CancellationToken));
+        // When the stuck interaction returns, its work is rolled back and its connection closed, not reused.
+        gate.Set();
+        Assert.True(closed.Wait(Guard, TestContext.Current.CancellationToken));
+        Assert.Equal(0, Count(table));
+        await Call(() => pool.Close()).WaitAsync(Guard, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ShutdownGracePeriod_InteractionNeverReturns_CloseCompletesAndFailsTheRunningAndQueuedCalls()
+    {
+        var pool = Pool(o => { o.Min = 1; o.Max = 1; o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(200); });
+        var table = await CreateTable(pool);
+        using var started = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        using var closed = new ManualResetEventSlim();
+        var (_, stuck) = await Submit(() => pool.RunInteraction(Stuck(table, started, gate, closed)));
+        Assert.True(started.Wait(Guard, TestContext.Current.CancellationToken));
+        var (_, queued) = await Submit(() => pool.RunOperation($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", 1, "queued"));
+        await Call(() => pool.Close()).WaitAsync(Guard, TestContext.Current.CancellationToken);
+        Assert.Contains("grace period", (await Assert.ThrowsAsync<ConnectionPoolClosedException>(() => stuck)).Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ConnectionPoolClosedException>(() => queued);
+        gate.Set();
+        Assert.True(closed.Wait(Guard, TestContext.Current.CancellationToken));
+        Assert.Equal(0, Count(table));
+    }
+
+    [Fact]
+    public async Task SqlText_CommentsAndLiteralsHidePlaceholders_AndArgumentCountsAreChecked()
+    {
+        var pool = Pool();
+        var p0 = Db.P(0);
+        var rows = await Call(() => pool.RunQuery($"SELECT '?' AS q, {p0} AS v -- ? $2\n", 5));
+        Assert.Equal("?", rows[0]["q"]);
+        Assert.Equal(5L, Convert.ToInt64(rows[0]["v"], System.Globalization.CultureInfo.InvariantCulture));
+        var extra = await Assert.ThrowsAsync<ArgumentException>(() => Call(() => pool.RunQuery($"SELECT {p0}", 1, 2)));
+        Assert.Contains("Not all arguments converted", extra.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => Call(() => pool.RunQuery("SELECT 1", 1)));
+        // Inside an interaction the error is thrown where the statement is run.
+        var inside = await Call(() => pool.RunInteraction(txn =>
+        {
+            try
+            {
+                txn.Execute($"SELECT {p0}");
+                return "no error";
+            }
+            catch (ArgumentException e)
+            {
+                return e.Message;
+            }
+        }));
+        Assert.Contains("Not enough arguments", inside, StringComparison.Ordinal);
+        var format = Pool(o => o.ParamStyle = ParamStyle.Format);
+        var formatted = await Call(() => format.RunQuery("SELECT '100%%' AS pct, %s AS v /* %s */", "a"));
+        Assert.Equal("100%", formatted[0]["pct"]);
+        Assert.Equal("a", formatted[0]["v"]);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var current = Volatile.Read(ref target);

@@ -72,7 +72,8 @@ public static class ReactorThreadsExtensions
     /// <summary>
     /// From a worker thread: runs <paramref name="function"/> on the reactor thread, waits for the Deferred it returns,
     /// and returns its value or throws its failure's exception in the calling thread. An async lambda binds here and
-    /// runs as an <c>async Deferred&lt;T&gt;</c> method on the reactor thread.
+    /// runs as an <c>async Deferred&lt;T&gt;</c> method on the reactor thread. The function runs with the calling
+    /// thread's <see cref="ExecutionContext"/> (as with <c>Task.Run</c>: <c>AsyncLocal</c> values flow).
     /// </summary>
     /// <exception cref="InvalidOperationException">Called on the reactor thread (it would wait for itself for ever).</exception>
     /// <exception cref="ReactorNotRunningException">The reactor shut down before running the call.</exception>
@@ -174,12 +175,26 @@ public static class ReactorThreadsExtensions
         // Not disposed: if the reactor shuts down while we wait, the queued call may still set it later.
         var done = new ManualResetEventSlim();
         var outcome = default(Outcome<T>);
-        reactor.CallFromThread(() => start().AddBoth(result =>
+        // The function runs with the calling thread's execution context, as Task.Run does: AsyncLocal values flow, and
+        // a connection pool recognises a call made by one of its own interactions (which could deadlock).
+        var context = ExecutionContext.Capture();
+        void Run() => start().AddBoth(result =>
         {
             outcome = result;
             done.Set();
             return 0;
-        }));
+        });
+        reactor.CallFromThread(() =>
+        {
+            if (context is null)
+            {
+                Run();
+            }
+            else
+            {
+                ExecutionContext.Run(context, static state => ((Action)state!)(), (Action)Run);
+            }
+        });
         try
         {
             done.Wait(reactor is ReactorBase core ? core.ThreadCallsAbandoned : CancellationToken.None);

@@ -163,6 +163,22 @@ public sealed class ThreadsTests : IDisposable
         Assert.Equal("on reactor", result);
     }
 
+    private static readonly AsyncLocal<string?> s_flowed = new();
+
+    [Fact]
+    public void BlockingCallFromThread_RunsTheFunctionWithTheCallersExecutionContext()
+    {
+        // As Task.Run: an AsyncLocal set by the worker is seen by the function on the reactor thread (a connection pool
+        // relies on it to recognise a call made from inside one of its interactions), and only there.
+        var result = RunInWorker(() =>
+        {
+            s_flowed.Value = "from the worker";
+            return _reactor.BlockingCallFromThread(() => s_flowed.Value ?? "nothing");
+        });
+        Assert.Equal("from the worker", result);
+        Assert.Null(RunInWorker(() => _reactor.BlockingCallFromThread(() => s_flowed.Value)));
+    }
+
     [Fact]
     public void BlockingCallFromThread_DeferredFiringLater_WaitsAndReturnsItsValue()
     {

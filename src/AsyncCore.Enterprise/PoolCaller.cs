@@ -1,0 +1,48 @@
+namespace AsyncCore.Enterprise;
+
+/// <summary>
+/// Marks the execution context of user code running inside one of a pool's calls (an interaction or
+/// <c>RunWithConnection</c>), so that the pool recognises calls made from there: directly (on the worker thread: refused)
+/// or through <c>BlockingCallFromThread</c>, which runs its function on the reactor thread with the worker's execution
+/// context (a call that could never get a connection is refused instead of deadlocking).
+/// </summary>
+internal sealed class PoolCaller
+{
+    private static readonly AsyncLocal<PoolCaller?> s_current = new();
+
+    private readonly PoolCaller? _previous;
+    private volatile bool _active = true;
+
+    private PoolCaller(ConnectionPool pool, PoolCaller? previous)
+    {
+        Pool = pool;
+        _previous = previous;
+    }
+
+    /// <summary>The innermost pool call whose user code is running in this execution context, if any.</summary>
+    public static PoolCaller? Current => s_current.Value;
+
+    /// <summary>The pool whose connection the user code holds.</summary>
+    public ConnectionPool Pool { get; }
+
+    /// <summary>True until the user code returns (the context may outlive it, captured by a timer for example).</summary>
+    public bool Active => _active;
+
+    /// <summary>Calls this user code submitted to its own pool that have not fired yet. Reactor thread only.</summary>
+    public int Pending { get; set; }
+
+    /// <summary>Marks the current execution context as running user code of a call on <paramref name="pool"/>.</summary>
+    public static PoolCaller Enter(ConnectionPool pool)
+    {
+        var caller = new PoolCaller(pool, s_current.Value);
+        s_current.Value = caller;
+        return caller;
+    }
+
+    /// <summary>The user code returned.</summary>
+    public void Exit()
+    {
+        _active = false;
+        s_current.Value = _previous;
+    }
+}
