@@ -26,36 +26,9 @@ dotnet build bench/loadgen -c Release -nologo -v:q >&2
 servers=bench/AsyncCore.Net.Benchmarks/bin/Release/net10.0/AsyncCore.Net.Benchmarks.dll
 loadgen=bench/loadgen/bin/Release/net10.0/loadgen.dll
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "server did not listen on $port" >&2
-  return 1
-}
-
-# Waits (up to QUIET_MAX s) until the machine has been mostly idle for two consecutive seconds, so that a point is not
-# measured in the middle of another job's burst. QUIET_MAX=0 turns it off.
 quiet_max=${QUIET_MAX:-120}
-cpu_idle_pct() {
-  local a b
-  a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-  local total=0 i
-  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
-  echo $(( total > 0 ? 100 * (b[4] - a[4]) / total : 100 ))
-}
-wait_quiet() {
-  local waited=0 calm=0
-  while [ "$waited" -lt "$quiet_max" ]; do
-    if [ "$(cpu_idle_pct)" -ge 85 ]; then calm=$((calm + 1)); else calm=0; fi
-    [ "$calm" -ge 2 ] && return 0
-    waited=$((waited + 1))
-  done
-  echo "(machine still busy after ${quiet_max} s; measuring anyway)" >&2
-}
-
-server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+# shellcheck source=echo-lib.sh
+source "$root/bench/echo-lib.sh"
 
 server_pid=
 start_server() { # env-assignments... -- command...
@@ -80,8 +53,6 @@ trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' 
 client() {
   prio taskset -c "$client_core" dotnet "$loadgen" "$@"
 }
-
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 
 declare -A best1 best50
 better() { # new-line old-line: true when new has more msg/s
