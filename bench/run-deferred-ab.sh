@@ -5,7 +5,8 @@
 # Usage: bash bench/run-deferred-ab.sh BEFORE_DLL AFTER_DLL PAIRS OUT   (FIRST=N starts at pair N, to add pairs to OUT)
 set -euo pipefail
 before=$1; after=$2; pairs=$3; out=$4
-filters=('*DeferredBenchmarks.Tcs_ThreeContinueWith' '*DeferredBenchmarks.Deferred_ThreeCallbacksThenFire' '*DeferredBenchmarks.Deferred_ChainFired' '*DeferredBenchmarks.AsyncTask_AwaitThreeCompleted' '*DeferredBenchmarks.AsyncDeferred_AwaitThreeFired' '*DeferredBenchmarks.AsyncDeferred_AwaitThreePreFired' '*DeferredBenchmarks.AwaitFired')
+mkdir -p "$out"
+filters=('*DeferredBenchmarks.Tcs_ThreeContinueWith' '*DeferredBenchmarks.Deferred_ThreeCallbacksThenFire' '*DeferredBenchmarks.Deferred_ChainFired' '*DeferredBenchmarks.AsyncTask_AwaitThreeCompleted' '*DeferredBenchmarks.AsyncDeferred_AwaitThreeFired' '*DeferredBenchmarks.AwaitFired')
 for i in $(seq "${FIRST:-1}" "$pairs"); do
   if [ $((i % 2)) -eq 1 ]; then order="before after"; else order="after before"; fi
   for b in $order; do

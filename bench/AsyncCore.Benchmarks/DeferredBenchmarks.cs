@@ -12,14 +12,7 @@ public class DeferredBenchmarks
 {
     private static readonly Func<int, int> s_increment = static x => x + 1;
     private static readonly Func<Task<int>, int> s_taskIncrement = static t => t.Result + 1;
-    private Deferred<int>[] _fired = [];
     private Deferred<int>[] _list = [];
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        _fired = [Deferred.Succeed(1), Deferred.Succeed(2), Deferred.Succeed(3)];
-    }
 
     [Benchmark(Baseline = true, Description = "TaskCompletionSource + 3 ContinueWith")]
     public int Tcs_ThreeContinueWith()
@@ -62,14 +55,6 @@ public class DeferredBenchmarks
     {
         // Fresh fired Deferreds each time: awaiting consumes a Deferred's result.
         return AwaitDeferreds(Deferred.Succeed(1), Deferred.Succeed(2), Deferred.Succeed(3)).Result;
-    }
-
-    [Benchmark(Description = "async Deferred awaiting 3 pre-fired Deferreds")]
-    public int AsyncDeferred_AwaitThreePreFired()
-    {
-        // Like the Task baseline's cached tasks: the Deferreds exist beforehand. Awaiting consumes their value (it
-        // becomes 0 after the first run), which does not change the path measured.
-        return AwaitDeferreds(_fired[0], _fired[1], _fired[2]).Result;
     }
 
     [Benchmark(Description = "await an already-fired Deferred (no suspension)")]

@@ -200,6 +200,15 @@ public class Deferred<T> : Deferred, IResultSource<T>
         return Supersede<TNext>(stage);
     }
 
+    /// <summary>Appends a stage that keeps the result type: the rest of the chain is this handle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Deferred<T> ContinueSameType(Stage stage)
+    {
+        ThrowIfStale();
+        AddStage(stage);
+        return this;
+    }
+
     /// <summary>Marks this handle stale, appends <paramref name="stage"/> and returns a new view typed for the rest.</summary>
     private Deferred<TNext> Supersede<TNext>(Stage stage)
     {
@@ -237,7 +246,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddCallback(Action<T> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        return Continue<T>(new TapStage<T>(callback));
+        return ContinueSameType(new TapStage<T>(callback));
     }
 
     /// <summary>
@@ -247,21 +256,21 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddErrback(Func<Failure, T> errback)
     {
         ArgumentNullException.ThrowIfNull(errback);
-        return Continue<T>(new CallbackStage<T, T>(null, errback));
+        return ContinueSameType(new CallbackStage<T, T>(null, errback));
     }
 
     /// <summary>Adds an errback that recovers with a Deferred: the chain waits for it.</summary>
     public Deferred<T> AddErrback(Func<Failure, Deferred<T>> errback)
     {
         ArgumentNullException.ThrowIfNull(errback);
-        return Continue<T>(new ChainStage<T, T>(null, errback));
+        return ContinueSameType(new ChainStage<T, T>(null, errback));
     }
 
     /// <summary>Adds an errback that returns a failure (the same or another one): the chain stays on the error path.</summary>
     public Deferred<T> AddErrback(Func<Failure, Failure> errback)
     {
         ArgumentNullException.ThrowIfNull(errback);
-        return Continue<T>(new FailureMapStage(errback));
+        return ContinueSameType(new FailureMapStage(errback));
     }
 
     /// <summary>Adds the stage of an errback handling the failure without a value (see <c>DeferredErrbackExtensions</c>).</summary>
@@ -327,7 +336,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<T> AddFinally(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        return Continue<T>(new FinallyStage(action));
+        return ContinueSameType(new FinallyStage(action));
     }
 
     /// <summary>
