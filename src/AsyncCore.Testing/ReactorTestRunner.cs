@@ -13,6 +13,9 @@ public static class ReactorTestRunner
     /// <summary>The timeout of a test that does not set one: two minutes, as trial's.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long the reactor may take to answer the end-of-test inspection, and to shut down.</summary>
+    private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Starts a new <see cref="EventLoopReactor"/> on a thread of its own, calls <paramref name="test"/> on it, and waits
     /// for the returned Deferred. Then, one reactor iteration later, lists on <paramref name="janitor"/> what the test
@@ -45,7 +48,7 @@ public static class ReactorTestRunner
         {
             thread = reactor.RunInBackground();
         }
-        await using (thread.ConfigureAwait(false))
+        try
         {
             Deferred<T>? running = null;
             var result = reactor.CallFromThreadAsync(() => running = test(reactor), CancellationToken.None);
@@ -62,14 +65,35 @@ public static class ReactorTestRunner
             finally
             {
                 // One more iteration lets closes and calls the test started finish before the reactor is inspected.
-                var leftBehind = await reactor.CallFromThreadAsync(() => Deferred.Succeed(Inspect(reactor)), CancellationToken.None).ConfigureAwait(false);
-                foreach (var problem in leftBehind.Problems)
+                var inspected = reactor.CallFromThreadAsync(() => Deferred.Succeed(Inspect(reactor)), CancellationToken.None);
+                if (await Task.WhenAny(inspected, Task.Delay(ShutdownPatience, CancellationToken.None)).ConfigureAwait(false) == inspected)
                 {
-                    janitor.AddProblem(problem);
+                    var leftBehind = await inspected.ConfigureAwait(false);
+                    foreach (var problem in leftBehind.Problems)
+                    {
+                        janitor.AddProblem(problem);
+                    }
+                    janitor.AddUnhandled(leftBehind.Unhandled);
                 }
-                janitor.AddUnhandled(leftBehind.Unhandled);
+                else
+                {
+                    janitor.AddProblem($"The reactor thread is blocked: it did not answer within {ShutdownPatience}");
+                }
             }
             return await result.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Shutdown waits for the pool's threads; a thread the test left blocked must not hang the test run.
+            thread.Stop();
+            if (await Task.WhenAny(thread.Completion, Task.Delay(ShutdownPatience, CancellationToken.None)).ConfigureAwait(false) == thread.Completion)
+            {
+                reactor.Dispose();
+            }
+            else
+            {
+                janitor.AddProblem($"The reactor did not shut down within {ShutdownPatience}: a pool thread or a shutdown trigger is still blocked");
+            }
         }
     }
 

@@ -140,6 +140,33 @@ public class TestJanitorTests
     }
 
     [Fact]
+    public async Task RunAsync_BusyPoolThread_IsListed()
+    {
+        using var janitor = new TestJanitor("busy pool");
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            await ReactorTestRunner.RunAsync(reactor =>
+            {
+                var started = new Deferred<object?>();
+                // Shutdown waits for the pool: let the worker go once the janitor has looked.
+                reactor.AddSystemEventTrigger(Reactor.SystemEventPhase.Before, Reactor.SystemEvents.Shutdown, release.Set);
+                reactor.CallInThread(() =>
+                {
+                    reactor.CallFromThread(() => started.Callback(null));
+                    release.Wait(TimeSpan.FromSeconds(30));
+                });
+                return started;
+            }, janitor, TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            release.Set();
+        }
+        Assert.Contains(janitor.FindProblems(), p => p.StartsWith("Reactor thread pool still busy: 1 working", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunAsync_UnhandledFailureOnTheReactorThread_GoesToTheJanitor()
     {
         using var janitor = new TestJanitor("real unhandled");
