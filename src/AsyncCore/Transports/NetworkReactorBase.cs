@@ -31,6 +31,20 @@ public abstract class NetworkReactorBase : ReactorBase, INetworkReactor
 
     internal NetworkRegistry Network => _network ??= new NetworkRegistry(this);
 
+    /// <summary>
+    /// The ports (TCP, TLS, UNIX, UDP) listening now, in no particular order (Twisted's <c>getReaders</c>, for ports):
+    /// what a test harness lists as left behind. Call on the reactor thread.
+    /// </summary>
+    public IReadOnlyList<IListeningPort> GetListeningPorts() =>
+        _network is null ? [] : _network.Ports.OfType<IListeningPort>().ToArray();
+
+    /// <summary>
+    /// The stream connections open now, in no particular order (Twisted's <c>getReaders</c>/<c>getWriters</c>, for
+    /// connections): what a test harness lists as left behind. Call on the reactor thread.
+    /// </summary>
+    public IReadOnlyList<ITransport> GetConnections() =>
+        _network is null ? [] : _network.Connections.OfType<ITransport>().ToArray();
+
     /// <inheritdoc />
     public IListeningPort ListenTcp(int port, Factory factory, int backlog = 50, string interfaceAddress = "") =>
         ListenStream(port, factory, backlog, interfaceAddress, tls: null);

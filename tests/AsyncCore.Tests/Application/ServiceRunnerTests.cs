@@ -186,7 +186,7 @@ public class StrportsTcpTests
     /// <summary>The reactor kind: overridden for epoll.</summary>
     protected virtual bool Epoll => false;
 
-    private readonly ListLoggerFactory _logs = new();
+    private readonly LogCapture _logs = new();
 
     private NetworkReactorBase MakeReactor()
     {

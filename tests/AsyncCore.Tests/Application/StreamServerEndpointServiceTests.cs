@@ -56,9 +56,9 @@ public class StreamServerEndpointServiceTests
 
     public StreamServerEndpointServiceTests() => _service = new StreamServerEndpointService(_server, _factory);
 
-    private static (IDisposable Installed, ListLoggerFactory Logs) CaptureLogs()
+    private static (IDisposable Installed, LogCapture Logs) CaptureLogs()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         return (new UnhandledFailureTracker("test", logs).Install(), logs);
     }
 

@@ -63,7 +63,7 @@ public class TimerServiceTests
     [Fact]
     public void FailedCall_IsLogged_AndStopStillSucceeds()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         using (new UnhandledFailureTracker("test", logs).Install())
         {
             _timer.StartService();

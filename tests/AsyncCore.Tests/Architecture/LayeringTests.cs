@@ -94,6 +94,7 @@ public sealed partial class LayeringTests
     [InlineData("src/AsyncCore.Enterprise")]
     [InlineData("src/AsyncCore.Hosting")]
     [InlineData("src/AsyncCore.Runner")]
+    [InlineData("src/AsyncCore.Testing")]
     public void Namespaces_FollowFolders(string project)
     {
         var root = Path.Combine(RepositoryRoot(), project);
@@ -127,6 +128,19 @@ public sealed partial class LayeringTests
         var project = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "AsyncCore", "AsyncCore.csproj"));
         Assert.DoesNotContain("AsyncCore.Enterprise", project, StringComparison.Ordinal);
         Assert.DoesNotContain(s_core.Value.Namespaces, ns => ns.StartsWith("AsyncCore.Enterprise", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Shipped_NeverUseTheTestingPackage()
+    {
+        // AsyncCore.Testing is for tests only: no shipped assembly may depend on it (and so on xunit).
+        var src = Path.Combine(RepositoryRoot(), "src");
+        var users = Directory.EnumerateFiles(src, "*.csproj", SearchOption.AllDirectories)
+            .Where(p => Path.GetFileName(p) != "AsyncCore.Testing.csproj")
+            .Where(p => File.ReadAllText(p).Contains("AsyncCore.Testing", StringComparison.Ordinal))
+            .ToArray();
+        Assert.Empty(users);
+        Assert.DoesNotContain(typeof(Deferred).Assembly.GetReferencedAssemblies(), a => a.Name == "AsyncCore.Testing");
     }
 
     [Fact]

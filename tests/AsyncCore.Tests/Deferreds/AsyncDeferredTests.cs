@@ -50,7 +50,7 @@ public class AsyncDeferredTests
     {
         var d = new Deferred<int>();
         var result = AddOneAsync(d);
-        DeferredAssert.NoResult(result);
+        DeferredAssert.AssertNoResult(result);
 
         d.Callback(41);
 
@@ -113,7 +113,7 @@ public class AsyncDeferredTests
         d.Pause();
         var result = AddOneAsync(d);
 
-        DeferredAssert.NoResult(result);
+        DeferredAssert.AssertNoResult(result);
         d.Unpause();
 
         Assert.Equal(2, DeferredAssert.SuccessResultOf(result));
@@ -127,7 +127,7 @@ public class AsyncDeferredTests
         outer.AddCallback(_ => inner);
         outer.Callback(0);
         var result = AddOneAsync(outer);
-        DeferredAssert.NoResult(result);
+        DeferredAssert.AssertNoResult(result);
 
         inner.Callback(9);
 
@@ -389,7 +389,7 @@ public class AsyncDeferredTests
         var trigger = new Deferred<int>();
         var chained = trigger.AddCallback(_ => AddOneAsync(source));
         trigger.Callback(0);
-        DeferredAssert.NoResult(chained);
+        DeferredAssert.AssertNoResult(chained);
 
         source.Callback(1);
 

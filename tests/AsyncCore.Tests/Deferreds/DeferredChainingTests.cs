@@ -85,7 +85,7 @@ public class DeferredChainingTests
         var outer = new Deferred<int>();
         outer.AddErrback(_ => recovery);
         outer.Errback(new IOException());
-        DeferredAssert.NoResult(outer);
+        DeferredAssert.AssertNoResult(outer);
 
         recovery.Callback(99);
 
@@ -173,7 +173,7 @@ public class DeferredChainingTests
         second.AddCallback(_ => third);
         first.Callback(0);
         second.Callback(0);
-        DeferredAssert.NoResult(first);
+        DeferredAssert.AssertNoResult(first);
 
         third.Callback(3);
 
@@ -230,7 +230,7 @@ public class DeferredChainingTests
         var outer = new Deferred<int>();
         var chained = outer.AddCallback(_ => middle);
         outer.Callback(0);
-        DeferredAssert.NoResult(chained);
+        DeferredAssert.AssertNoResult(chained);
 
         deepest.Callback(8);
 
@@ -294,7 +294,7 @@ public class DeferredChainingTests
         {
             deferreds[i].Callback(0);
         }
-        DeferredAssert.NoResult(top);
+        DeferredAssert.AssertNoResult(top);
 
         deferreds[Deep].Callback(41);
 

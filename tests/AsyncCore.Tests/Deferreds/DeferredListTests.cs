@@ -14,7 +14,7 @@ public class DeferredListTests
 
         c.Callback("c");
         b.Errback(failure);
-        DeferredAssert.NoResult(list);
+        DeferredAssert.AssertNoResult(list);
         a.Callback("a");
 
         var result = DeferredAssert.SuccessResultOf(list);
@@ -64,7 +64,7 @@ public class DeferredListTests
         var list = new DeferredList<string>([a, b, c], fireOnOneCallback: true);
 
         a.Errback(new IOException());
-        DeferredAssert.NoResult(list);
+        DeferredAssert.AssertNoResult(list);
         c.Callback("third");
         b.Callback("second");
 

@@ -101,7 +101,7 @@ public class DeferredLockTests
         var result = lck.Run(() => work);
 
         Assert.True(lck.Locked);
-        DeferredAssert.NoResult(result);
+        DeferredAssert.AssertNoResult(result);
         work.Callback(3);
         Assert.Equal(3, DeferredAssert.SuccessResultOf(result));
         Assert.False(lck.Locked);

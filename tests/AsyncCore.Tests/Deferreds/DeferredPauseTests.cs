@@ -162,7 +162,7 @@ public class DeferredPauseTests
         inner.Callback(2);
 
         Assert.Equal([2], innerSeen);
-        DeferredAssert.NoResult(outer);
+        DeferredAssert.AssertNoResult(outer);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public class DeferredTimeoutTests
         d.AddTimeout(Ten, clock);
 
         clock.Advance(TimeSpan.FromSeconds(9.5));
-        DeferredAssert.NoResult(d);
+        DeferredAssert.AssertNoResult(d);
         clock.Advance(TimeSpan.FromSeconds(0.5));
 
         var failure = DeferredAssert.FailureResultOf(d, typeof(DeferredTimeoutException));
@@ -174,7 +174,7 @@ public class DeferredTimeoutTests
 
         clock.Advance(TimeSpan.FromSeconds(60));
 
-        DeferredAssert.NoResult(d);
+        DeferredAssert.AssertNoResult(d);
         Assert.False(slow.Called);
         slow.Callback(2);
         Assert.Equal(2, DeferredAssert.SuccessResultOf(d));

@@ -11,7 +11,7 @@ public class GatherResultsAndRaceTests
         var gathered = Deferred.GatherResults([a, b]);
 
         b.Callback(2);
-        DeferredAssert.NoResult(gathered);
+        DeferredAssert.AssertNoResult(gathered);
         a.Callback(1);
 
         Assert.Equal([1, 2], DeferredAssert.SuccessResultOf(gathered));
@@ -103,7 +103,7 @@ public class GatherResultsAndRaceTests
         var race = Deferred.Race(a, b);
 
         a.Errback(new IOException());
-        DeferredAssert.NoResult(race);
+        DeferredAssert.AssertNoResult(race);
         b.Callback(2);
 
         Assert.Equal((1, 2), DeferredAssert.SuccessResultOf(race));

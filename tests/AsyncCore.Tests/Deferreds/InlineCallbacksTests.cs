@@ -268,7 +268,7 @@ public class InlineCallbacksTests
         outer.AddCallback(_ => inner);
         outer.Callback(0);
         var result = Deferred.InlineCallbacks<int>(ic => Body(ic, outer));
-        DeferredAssert.NoResult(result);
+        DeferredAssert.AssertNoResult(result);
 
         inner.Callback(5);
 

@@ -12,19 +12,20 @@ namespace AsyncCore.Tests.Deferreds;
 public sealed class UnhandledErrorTests : IDisposable
 {
     private readonly string _marker = "marker-" + Guid.NewGuid().ToString("N");
-    private readonly TestLogSink _sink;
+    private readonly LogCapture _sink = new();
+    private readonly IDisposable _installed;
 
     public UnhandledErrorTests()
     {
         // Reports left over by earlier tests land before the sink is installed.
         UnhandledErrors.Flush();
-        _sink = new TestLogSink();
+        _installed = _sink.InstallAsDefault();
     }
 
     public void Dispose()
     {
         Deferred.Debug = false;
-        _sink.Dispose();
+        _installed.Dispose();
     }
 
     [Fact]

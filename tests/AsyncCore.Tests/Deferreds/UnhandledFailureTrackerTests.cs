@@ -13,9 +13,9 @@ namespace AsyncCore.Tests.Deferreds;
 public sealed class UnhandledFailureTrackerTests
 {
     private readonly string _marker = "marker-" + Guid.NewGuid().ToString("N");
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly LogCapture _logs = new();
 
-    private UnhandledFailureTracker NewTracker(bool debug = false) => new("test scope", _logs.CreateFactory()) { Debug = debug };
+    private UnhandledFailureTracker NewTracker(bool debug = false) => new("test scope", _logs) { Debug = debug };
 
     [Fact]
     public void UnconsumedFailure_IsPending_AndReportPendingLogsItOnceWithoutGarbageCollection()
@@ -241,7 +241,8 @@ public sealed class UnhandledFailureTrackerTests
     public void ReportedByTheTracker_IsNotReportedAgainByTheFinalizer()
     {
         UnhandledErrors.Flush();
-        using var processDefault = new TestLogSink();
+        var processDefault = new LogCapture();
+        using var processDefaultInstalled = processDefault.InstallAsDefault();
         var tracker = NewTracker();
         FailUnconsumedUnder(tracker, _marker);
 
@@ -256,7 +257,8 @@ public sealed class UnhandledFailureTrackerTests
     public void TrackedDeferredCollectedFirst_IsReportedByTheFinalizerThroughTheTracker_AndLeavesIt()
     {
         UnhandledErrors.Flush();
-        using var processDefault = new TestLogSink();
+        var processDefault = new LogCapture();
+        using var processDefaultInstalled = processDefault.InstallAsDefault();
         var tracker = NewTracker();
         var reports = new List<UnhandledErrorReport>();
         tracker.Reported += report =>
@@ -283,7 +285,8 @@ public sealed class UnhandledFailureTrackerTests
     public void Logging_WhileInstalled_GoesToTheTrackersFactory()
     {
         UnhandledErrors.Flush();
-        using var processDefault = new TestLogSink();
+        var processDefault = new LogCapture();
+        using var processDefaultInstalled = processDefault.InstallAsDefault();
         var staticLogger = AsyncCoreLogging.CreateLogger("AsyncCore.Tests.Routing");
         var tracker = NewTracker();
 

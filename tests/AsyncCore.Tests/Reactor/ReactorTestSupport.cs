@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using AsyncCore.Reactor;
 using AsyncCore.Reactors;
-using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Tests.Reactor;
 
@@ -11,9 +9,9 @@ internal static class ReactorTestSupport
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     /// <summary>A reactor whose log lines are kept in <paramref name="logs"/>.</summary>
-    public static EventLoopReactor Create(out ListLoggerFactory logs, TimeSpan? stallThreshold = null)
+    public static EventLoopReactor Create(out LogCapture logs, TimeSpan? stallThreshold = null)
     {
-        logs = new ListLoggerFactory();
+        logs = new LogCapture();
         return new EventLoopReactor(new ReactorOptions
         {
             LoggerFactory = logs,
@@ -58,30 +56,4 @@ internal static class ReactorTestSupport
 
     public static void WaitOrFail(this Task task, string what) =>
         Assert.True(task.Wait(Patience), "Timed out waiting for " + what);
-}
-
-/// <summary>A logger factory keeping every entry, for asserting on what the reactor logged.</summary>
-internal sealed class ListLoggerFactory : ILoggerFactory, ILoggerProvider
-{
-    public ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> Entries { get; } = new();
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public ILogger CreateLogger(string categoryName) => new ListLogger(this);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class ListLogger(ListLoggerFactory owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, formatter(state, exception), exception));
-    }
 }

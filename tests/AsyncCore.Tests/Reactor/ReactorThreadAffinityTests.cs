@@ -15,7 +15,7 @@ public sealed class ReactorThreadAffinityTests : IDisposable
 
     public ReactorThreadAffinityTests()
     {
-        _reactor = new EventLoopReactor(new ReactorOptions { LoggerFactory = new ListLoggerFactory(), DebugDeferreds = true });
+        _reactor = new EventLoopReactor(new ReactorOptions { LoggerFactory = new LogCapture(), DebugDeferreds = true });
         _thread = _reactor.RunInBackground();
     }
 

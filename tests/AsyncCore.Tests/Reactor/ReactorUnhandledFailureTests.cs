@@ -16,12 +16,12 @@ namespace AsyncCore.Tests.Reactor;
 public sealed class ReactorUnhandledFailureTests
 {
     private readonly string _marker = "marker-" + Guid.NewGuid().ToString("N");
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly LogCapture _logs = new();
 
     private EventLoopReactor NewReactor(bool debug = false, TimeSpan? stallThreshold = null) => new(new ReactorOptions
     {
         Name = "reactor-" + _marker,
-        LoggerFactory = _logs.CreateFactory(),
+        LoggerFactory = _logs,
         DebugDeferreds = debug,
         StallThreshold = stallThreshold ?? Timeout.InfiniteTimeSpan,
     });
@@ -135,7 +135,8 @@ public sealed class ReactorUnhandledFailureTests
     public void ReportedAtShutdown_IsNotReportedAgainByTheFinalizer()
     {
         UnhandledErrors.Flush();
-        using var processDefault = new TestLogSink();
+        var processDefault = new LogCapture();
+        using var processDefaultInstalled = processDefault.InstallAsDefault();
         var reactor = NewReactor();
         var marker = _marker;
         reactor.CallWhenRunning(() =>

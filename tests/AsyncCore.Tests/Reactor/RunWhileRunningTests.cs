@@ -12,9 +12,9 @@ public class RunWhileRunningTests
 {
     public static TheoryData<string> Reactors => OperatingSystem.IsLinux() ? ["eventloop", "epoll"] : ["eventloop"];
 
-    private static ReactorBase Create(string kind, out ListLoggerFactory logs)
+    private static ReactorBase Create(string kind, out LogCapture logs)
     {
-        logs = new ListLoggerFactory();
+        logs = new LogCapture();
         var options = new ReactorOptions { LoggerFactory = logs, StallThreshold = Timeout.InfiniteTimeSpan };
         return kind == "epoll" && OperatingSystem.IsLinux() ? new EpollReactor(options) : new EventLoopReactor(options);
     }

@@ -14,7 +14,7 @@ public sealed class HostLoopReactorTests : IDisposable
 
     private HostLoopReactor Start()
     {
-        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new LogCapture() });
         reactor.Start();
         return reactor;
     }
@@ -22,7 +22,7 @@ public sealed class HostLoopReactorTests : IDisposable
     [Fact]
     public void Start_RunsStartupTriggersAndCallWhenRunningOnTheHostThread()
     {
-        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new LogCapture() });
         var threads = new ConcurrentQueue<int>();
         var running = new ManualResetEventSlim();
         reactor.CallWhenRunning(() =>
@@ -134,7 +134,7 @@ public sealed class HostLoopReactorTests : IDisposable
     [Fact]
     public void Shutdown_ReportsFailuresNobodyConsumed_IncludingOnesFromHostCallbacksBetweenPasses()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = logs });
         reactor.Start();
         var kept = new ConcurrentQueue<Deferred>();
@@ -161,7 +161,7 @@ public sealed class HostLoopReactorTests : IDisposable
     [Fact]
     public void Dispose_FromAnotherThreadWhileRunning_StopsAndWaitsForTheShutdown()
     {
-        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new LogCapture() });
         var shutdownRan = 0;
         var started = new ManualResetEventSlim();
         reactor.CallWhenRunning(started.Set);
@@ -177,7 +177,7 @@ public sealed class HostLoopReactorTests : IDisposable
     [Fact]
     public async Task DisposeAsync_WhileRunning_CompletesAfterTheShutdown()
     {
-        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var reactor = new HostLoopReactor(_loop.Context, new ReactorOptions { LoggerFactory = new LogCapture() });
         var started = new ManualResetEventSlim();
         reactor.CallWhenRunning(started.Set);
         reactor.Start();

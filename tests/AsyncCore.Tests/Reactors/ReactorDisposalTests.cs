@@ -12,7 +12,7 @@ public sealed class ReactorDisposalTests
 
     private static NetworkReactorBase Create(string kind)
     {
-        var options = new ReactorOptions { LoggerFactory = new ListLoggerFactory() };
+        var options = new ReactorOptions { LoggerFactory = new LogCapture() };
         return kind == "Epoll" && OperatingSystem.IsLinux() ? new EpollReactor(options) : new EventLoopReactor(options);
     }
 
@@ -88,7 +88,7 @@ public sealed class ReactorDisposalTests
     [Fact]
     public async Task ReactorThread_DisposeAsync_StopsAndWaitsForRunToReturn()
     {
-        var reactor = new EventLoopReactor(new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+        var reactor = new EventLoopReactor(new ReactorOptions { LoggerFactory = new LogCapture() });
         var started = new ManualResetEventSlim();
         var shutdownRan = 0;
         reactor.AddSystemEventTrigger(SystemEventPhase.Before, SystemEvents.Shutdown, () => Volatile.Write(ref shutdownRan, 1));

@@ -145,7 +145,7 @@ public class ReactorMainTests
         Assert.SkipUnless(OperatingSystem.IsLinux(), "EpollReactor needs Linux.");
         if (OperatingSystem.IsLinux())
         {
-            using var reactor = new EpollReactor(new ReactorOptions { LoggerFactory = new ListLoggerFactory() });
+            using var reactor = new EpollReactor(new ReactorOptions { LoggerFactory = new LogCapture() });
             EpollReactor? given = null;
             var code = ReactorMain.React(r =>
             {

@@ -275,7 +275,7 @@ public class ReactorThreadTests
         {
             Name = "metrics-test-" + Guid.NewGuid().ToString("N"),
             StallThreshold = TimeSpan.FromMilliseconds(5),
-            LoggerFactory = new ListLoggerFactory(),
+            LoggerFactory = new LogCapture(),
         });
         var measurements = new ConcurrentBag<(string Instrument, double Value)>();
         using var listener = new MeterListener();
