@@ -32,7 +32,7 @@ for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   dll="tests/$name/bin/$config/net10.0/$name.dll"
   echo "== $name" >&2
-  if ! dotnet "$dll" -noColor -noLogo -ctrf "$results/$name.json" ${TEST_FILTER:+$TEST_FILTER}; then
+  if ! dotnet "$dll" -noColor -noLogo -result-ctrf "$results/$name.json" ${TEST_FILTER:+$TEST_FILTER}; then
     status=1
   fi
   if [ ! -s "$results/$name.json" ]; then
