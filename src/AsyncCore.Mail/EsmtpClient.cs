@@ -93,7 +93,7 @@ public sealed class EsmtpClient : LineReceiver
     private void TimedOut()
     {
         Fail(new TimeoutException($"No reply from the SMTP server within {_options.Timeout}."));
-        TransportOrNull?.AbortConnection();
+        Abort();
     }
 
     /// <inheritdoc />
@@ -137,7 +137,7 @@ public sealed class EsmtpClient : LineReceiver
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Fail(e);
-            TransportOrNull?.AbortConnection();
+            Abort();
         }
     }
 
@@ -343,6 +343,12 @@ public sealed class EsmtpClient : LineReceiver
         Send("QUIT", _ => Transport.LoseConnection());
     }
 
+    private void Abort()
+    {
+        _idle.SetTimeout(null);
+        TransportOrNull?.AbortConnection();
+    }
+
     private void FailAndQuit(Exception reason)
     {
         Fail(reason);
@@ -352,7 +358,7 @@ public sealed class EsmtpClient : LineReceiver
     private void ProtocolError(string what)
     {
         Fail(new SmtpException("The SMTP server sent " + what));
-        TransportOrNull?.AbortConnection();
+        Abort();
     }
 
     internal void Fail(Exception reason)

@@ -1,0 +1,212 @@
+using System.Text;
+using AsyncCore.InMemory;
+using AsyncCore.Protocols;
+using AsyncCore.Tasks;
+using AsyncCore.Testing;
+using MimeKit;
+
+namespace AsyncCore.Mail.Tests;
+
+public sealed class EsmtpClientTests : ReactorTestBase
+{
+    internal static MimeMessage NewMessage(string body = "Hello.\r\n")
+    {
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Ada", "ada@example.org"));
+        message.To.Add(new MailboxAddress("Bob", "bob@example.org"));
+        message.Bcc.Add(new MailboxAddress("Secret", "secret@example.org"));
+        message.Subject = "Grüße";
+        message.Body = new TextPart("plain") { Text = body };
+        return message;
+    }
+
+    private readonly List<EsmtpClient> _connected = [];
+
+    private (EsmtpClient Client, StringTransport Transport) Connect(params string[] recipients) =>
+        Connect(new EsmtpClient(Clock, "ada@example.org", recipients, NewMessage(), new SendMailOptions { HeloName = "me.test" }));
+
+    private (EsmtpClient Client, StringTransport Transport) Connect(EsmtpClient client)
+    {
+        var transport = new StringTransport();
+        client.MakeConnection(transport);
+        _connected.Add(client);
+        return (client, transport);
+    }
+
+    /// <summary>A StringTransport never reports the close: end each connection as the reactor would.</summary>
+    public override ValueTask DisposeAsync()
+    {
+        foreach (var client in _connected)
+        {
+            client.ConnectionLost(new Failure(new ConnectionDoneException()));
+        }
+        return base.DisposeAsync();
+    }
+
+    private static string Take(StringTransport transport)
+    {
+        var text = Encoding.UTF8.GetString(transport.Value());
+        transport.Clear();
+        return text;
+    }
+
+    [Fact]
+    public void Ehlo_Refused_FallsBackToHeloAndSendsWithoutPipelining()
+    {
+        var (client, transport) = Connect("bob@example.org");
+        client.DataReceived("220 mx ready\r\n"u8);
+        Assert.Equal("EHLO me.test\r\n", Take(transport));
+        client.DataReceived("500 what?\r\n"u8);
+        Assert.Equal("HELO me.test\r\n", Take(transport));
+        client.DataReceived("250 mx\r\n"u8);
+        Assert.Equal("MAIL FROM:<ada@example.org>\r\n", Take(transport));
+        client.DataReceived("250 ok\r\n"u8);
+        Assert.Equal("RCPT TO:<bob@example.org>\r\n", Take(transport));
+        client.DataReceived("250 ok\r\n"u8);
+        Assert.Equal("DATA\r\n", Take(transport));
+        client.DataReceived("354 go\r\n"u8);
+        var data = Take(transport);
+        Assert.EndsWith("\r\nHello.\r\n.\r\n", data);
+        Assert.DoesNotContain("Bcc", data, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Subject: =?", data, StringComparison.Ordinal);
+        DeferredAssert.AssertNoResult(client.Completion);
+        client.DataReceived("250 queued\r\n"u8);
+        Assert.Equal("QUIT\r\n", Take(transport));
+        var result = DeferredAssert.SuccessResultOf(client.Completion);
+        Assert.Equal(250, result.Reply.Code);
+        Assert.Equal("bob@example.org", Assert.Single(result.Accepted).Address);
+        Assert.Same(SmtpExtensions.None, client.Extensions);
+        client.DataReceived("221 bye\r\n"u8);
+        Assert.True(transport.Disconnecting);
+    }
+
+    [Fact]
+    public void Ehlo_MultiLineReply_ExtensionsParsedAndPipelined()
+    {
+        var (client, transport) = Connect("bob@example.org", "nobody@example.org");
+        client.DataReceived("220-mx\r\n220 ready\r\n"u8);
+        Take(transport);
+        client.DataReceived("250-mx greets\r\n250-PIPELINING\r\n250-SIZE 100000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-STARTTLS\r\n250 AUTH plain LOGIN\r\n"u8);
+        Assert.True(client.Extensions.Pipelining);
+        Assert.True(client.Extensions.StartTls);
+        Assert.True(client.Extensions.SmtpUtf8);
+        Assert.Equal(100000, client.Extensions.MaxSize);
+        Assert.Equal(["PLAIN", "LOGIN"], client.Extensions.AuthMechanisms);
+        var group = Take(transport);
+        Assert.Matches(@"^MAIL FROM:<ada@example\.org> SIZE=\d+ BODY=8BITMIME\r\nRCPT TO:<bob@example\.org>\r\nRCPT TO:<nobody@example\.org>\r\nDATA\r\n$", group);
+        client.DataReceived("250 ok\r\n250 ok\r\n550 5.1.1 unknown\r\n354 go\r\n"u8);
+        Assert.EndsWith(".\r\n", Take(transport));
+        client.DataReceived("250 ok\r\n"u8);
+        var result = DeferredAssert.SuccessResultOf(client.Completion);
+        Assert.Equal(["bob@example.org"], result.Accepted.Select(r => r.Address));
+        var refused = Assert.Single(result.Refused);
+        Assert.Equal(("nobody@example.org", 550), (refused.Address, refused.Reply.Code));
+    }
+
+    [Fact]
+    public void EveryRecipientRefused_FailsAndSendsNoMessage()
+    {
+        var (client, transport) = Connect("nobody@example.org");
+        client.DataReceived("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"u8);
+        Take(transport);
+        client.DataReceived("250 ok\r\n550 no\r\n554 no valid recipients\r\n"u8);
+        var failure = DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException));
+        var error = (SmtpException)failure.Value;
+        Assert.Equal(550, Assert.Single(error.Recipients).Reply.Code);
+        Assert.Equal("QUIT\r\n", Take(transport));
+    }
+
+    [Fact]
+    public void SenderRefused_WithoutPipelining_FailsWithTheReply()
+    {
+        var (client, transport) = Connect("bob@example.org");
+        client.DataReceived("220 mx\r\n250 mx\r\n"u8);
+        Take(transport);
+        client.DataReceived("553 5.7.1 not you\r\n"u8);
+        var error = (SmtpException)DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException)).Value;
+        Assert.Equal(553, error.Reply!.Code);
+        Assert.False(error.IsTransient);
+        Assert.Equal("QUIT\r\n", Take(transport));
+    }
+
+    [Theory]
+    [InlineData("hello\r\n")]
+    [InlineData("22\r\n")]
+    [InlineData("220x\r\n")]
+    [InlineData("999 nope\r\n")]
+    [InlineData("220-a\r\n250 b\r\n")]
+    public void MalformedReply_FailsAndAborts(string reply)
+    {
+        var (client, transport) = Connect("bob@example.org");
+        client.DataReceived(Encoding.ASCII.GetBytes(reply));
+        var error = DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException)).Value;
+        Assert.StartsWith("The SMTP server sent", error.Message, StringComparison.Ordinal);
+        Assert.True(transport.Disconnected || transport.Disconnecting);
+    }
+
+    [Fact]
+    public void OverLongReplyLine_Fails()
+    {
+        var (client, _) = Connect(new EsmtpClient(Clock, "a@x", ["b@y"], NewMessage(), new SendMailOptions { MaxReplyLineLength = 100 }));
+        client.DataReceived(Encoding.ASCII.GetBytes("220 " + new string('x', 300)));
+        DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException));
+    }
+
+    [Fact]
+    public void SilentServer_TimesOut()
+    {
+        var (client, transport) = Connect("bob@example.org");
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        DeferredAssert.FailureResultOf(client.Completion, typeof(TimeoutException));
+        Assert.True(transport.Disconnected || transport.Disconnecting);
+    }
+
+    [Fact]
+    public void ConnectionLostMidData_FailsAndNothingIsReportedAsSent()
+    {
+        var (client, _) = Connect("bob@example.org");
+        client.DataReceived("220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        client.ConnectionLost(new Failure(new ConnectionLostException()));
+        var error = DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException)).Value;
+        Assert.IsType<ConnectionLostException>(error.InnerException);
+    }
+
+    [Fact]
+    public void MessageOverTheServersSize_FailsBeforeMail()
+    {
+        var (client, transport) = Connect("bob@example.org");
+        client.DataReceived("220 mx\r\n250-mx\r\n250 SIZE 10\r\n"u8);
+        DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException));
+        Assert.Equal("EHLO me.test\r\nQUIT\r\n", Take(transport));
+    }
+
+    [Fact]
+    public void NonAsciiAddress_WithoutSmtpUtf8_Fails()
+    {
+        var (client, _) = Connect(new EsmtpClient(Clock, "a@x", ["bö@y"], NewMessage()));
+        client.DataReceived("220 mx\r\n250 mx\r\n"u8);
+        DeferredAssert.FailureResultOf(client.Completion, typeof(SmtpException));
+    }
+
+    [Fact]
+    public void ClientAndServer_OverLoopback_DotStuffingRoundTrips()
+    {
+        var mailbox = new Mailbox();
+        const string body = ".starts with a dot\r\n..two\r\n.\r\nlast line without newline";
+        var client = new EsmtpClient(Clock, "ada@example.org", ["bob@example.org", "nobody@example.org", "carl@example.org"], NewMessage(body));
+        var pump = Loopback.Connect(new EsmtpServer(Clock, mailbox), client, Clock);
+        pump.Flush();
+        var result = DeferredAssert.SuccessResultOf(client.Completion);
+        Assert.Equal(["bob@example.org", "carl@example.org"], result.Accepted.Select(r => r.Address));
+        Assert.Equal(["nobody@example.org"], result.Refused.Select(r => r.Address));
+        var (envelope, data) = Assert.Single(mailbox.Messages);
+        Assert.Contains("\r\n\r\n.starts with a dot\r\n..two\r\n.\r\nlast line without newline\r\n", Encoding.UTF8.GetString(data), StringComparison.Ordinal);
+        Assert.Equal(["bob@example.org", "carl@example.org"], envelope.Recipients);
+        Assert.True(envelope.EightBitMime);
+        var received = MimeMessage.Load(new MemoryStream(data), TestContext.Current.CancellationToken);
+        Assert.Equal("Grüße", received.Subject);
+        Assert.Empty(received.Bcc);
+        Assert.Equal(body.Replace("last line without newline", "last line without newline\r\n", StringComparison.Ordinal), Assert.IsType<TextPart>(received.Body).Text.ReplaceLineEndings("\r\n"));
+        Assert.True(pump.WhenDisconnected.Called);
+    }
+}
