@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AsyncCore.Protocols;
+using AsyncCore.Transports;
 using MimeKit;
 using MimeKit.IO;
 
@@ -156,7 +157,14 @@ public sealed class EsmtpClient : LineReceiver
         if (reply.IsPositive)
         {
             Extensions = SmtpExtensions.Parse(reply);
-            StartTransaction();
+            if (_options.Credentials is { } credentials)
+            {
+                Authenticate(credentials);
+            }
+            else
+            {
+                StartTransaction();
+            }
         }
         else if (reply.Code >= 500)
         {
@@ -177,6 +185,57 @@ public sealed class EsmtpClient : LineReceiver
             return;
         }
         Extensions = SmtpExtensions.None;
+        if (_options.Credentials is not null)
+        {
+            FailAndQuit(new SmtpException("Credentials were given but the server does not offer AUTH (it refused EHLO)"));
+            return;
+        }
+        StartTransaction();
+    }
+
+    private void Authenticate(System.Net.NetworkCredential credentials)
+    {
+        if (!_options.AllowAuthenticationWithoutTls && TransportOrNull is not ISocketTransport { TlsStream: not null })
+        {
+            FailAndQuit(new SmtpException("Refusing to send credentials over a connection without TLS (see SendMailOptions.AllowAuthenticationWithoutTls)"));
+            return;
+        }
+        var mechanisms = Extensions.AuthMechanisms;
+        if (mechanisms.Contains("PLAIN"))
+        {
+            // RFC 4616: authorization identity (empty), NUL, user name, NUL, password; as the initial response.
+            var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0" + credentials.UserName + "\0" + credentials.Password));
+            Send("AUTH PLAIN " + plain, OnAuthenticated);
+        }
+        else if (mechanisms.Contains("LOGIN"))
+        {
+            // The LOGIN mechanism (draft-murchison-sasl-login): the server asks for the user name, then the password.
+            Send("AUTH LOGIN", challenge => ContinueLogin(challenge, credentials.UserName, reply =>
+                ContinueLogin(reply, credentials.Password, OnAuthenticated)));
+        }
+        else
+        {
+            FailAndQuit(new SmtpException("Credentials were given but the server offers neither AUTH PLAIN nor AUTH LOGIN"));
+        }
+    }
+
+    private void ContinueLogin(SmtpReply challenge, string answer, Action<SmtpReply> next)
+    {
+        if (challenge.Code != 334)
+        {
+            FailAndQuit(new SmtpException("The server refused the login", challenge));
+            return;
+        }
+        Send(Convert.ToBase64String(Encoding.UTF8.GetBytes(answer)), next);
+    }
+
+    private void OnAuthenticated(SmtpReply reply)
+    {
+        if (reply.Code != 235)
+        {
+            FailAndQuit(new SmtpException("The server refused the credentials", reply));
+            return;
+        }
         StartTransaction();
     }
 

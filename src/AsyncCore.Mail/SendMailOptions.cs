@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace AsyncCore.Mail;
 
 /// <summary>Settings of one <see cref="Mail.SendMail"/> or <see cref="EsmtpClient"/>.</summary>
@@ -17,4 +19,17 @@ public sealed class SendMailOptions
 
     /// <summary>Send <c>MAIL</c>, every <c>RCPT</c> and <c>DATA</c> at once when the server offers <c>PIPELINING</c>; true by default.</summary>
     public bool UsePipelining { get; set; } = true;
+
+    /// <summary>
+    /// The user name and password to log in with (<c>AUTH PLAIN</c>, or <c>AUTH LOGIN</c> when the server offers only
+    /// that); null (the default) sends without logging in. When set, the transaction fails if the server offers
+    /// neither mechanism (Twisted's <c>requireAuthentication</c>) or refuses the credentials.
+    /// </summary>
+    public NetworkCredential? Credentials { get; set; }
+
+    /// <summary>
+    /// Send <see cref="Credentials"/> over a connection that is not encrypted (anyone on the path can read them); false
+    /// by default: log in only over TLS (a <c>tls:</c> endpoint, port 465).
+    /// </summary>
+    public bool AllowAuthenticationWithoutTls { get; set; }
 }
