@@ -303,4 +303,27 @@ public sealed class EsmtpClientTests : ReactorTestBase
             }
         }
     }
+
+    [Fact]
+    public void TwentyMegabyteMessage_OverLoopback_ArrivesWhole()
+    {
+        var line = new string('x', 70) + "\r\n";
+        var body = new StringBuilder(21 * 1024 * 1024);
+        for (var i = 0; body.Length < 20 * 1024 * 1024; i++)
+        {
+            body.Append(i % 1000 == 0 ? "." : "").Append(line);
+        }
+        var mailbox = new Mailbox();
+        var server = new EsmtpServer(Clock, mailbox, new EsmtpServerOptions { MaxMessageSize = 32 * 1024 * 1024 });
+        var client = new EsmtpClient(Clock, "ada@example.org", ["bob@example.org"], NewMessage(body.ToString()));
+        var pump = Loopback.Connect(server, client, Clock);
+        pump.Flush();
+        DeferredAssert.SuccessResultOf(client.Completion);
+        var (envelope, data) = Assert.Single(mailbox.Messages);
+        Assert.Equal(data.Length, envelope.DeclaredSize);
+        Assert.True(data.Length > 20 * 1024 * 1024);
+        var received = MimeMessage.Load(new MemoryStream(data), TestContext.Current.CancellationToken);
+        Assert.Equal(body.ToString(), Assert.IsType<TextPart>(received.Body).Text.ReplaceLineEndings("\r\n"));
+        Assert.True(pump.WhenDisconnected.Called);
+    }
 }
