@@ -13,6 +13,9 @@ namespace AsyncCore.Redis;
 /// </summary>
 internal sealed class ReplyPump
 {
+    /// <summary>How many replies and messages one hand-over delivers at most.</summary>
+    internal const int MaxPerDrain = 1024;
+
     private readonly IReactorThreads _reactor;
     private readonly Action _drain;
 
@@ -40,7 +43,14 @@ internal sealed class ReplyPump
     {
         var reply = new PendingReply<TRaw, T>(this, task, map);
         _pending.Enqueue(reply);
-        task.GetAwaiter().UnsafeOnCompleted(reply.MarkCompleted);
+        if (task.IsCompleted)
+        {
+            reply.MarkCompleted();
+        }
+        else
+        {
+            task.GetAwaiter().UnsafeOnCompleted(reply.MarkCompleted);
+        }
         return reply.Deferred;
     }
 
@@ -77,10 +87,20 @@ internal sealed class ReplyPump
 
     private void Drain()
     {
+        // A drain delivers at most this many items, then lets the reactor run its timers and I/O before the rest: a
+        // stream of replies or messages must not hold the reactor thread for as long as it keeps coming.
+        var budget = MaxPerDrain;
         while (true)
         {
             while (true)
             {
+                if (budget-- == 0)
+                {
+                    // The flag stays set: this drain hands the rest over to the next one.
+                    Interlocked.Increment(ref _handOvers);
+                    _reactor.CallFromThread(_drain);
+                    return;
+                }
                 if (_inbox.TryDequeue(out var action))
                 {
                     action();
