@@ -68,7 +68,8 @@ public sealed partial class RedisClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var pump = new ReplyPump(reactor);
         var connected = new Deferred<RedisClient>();
-        ConnectionMultiplexer.ConnectAsync(options).ContinueWith(
+        // ConnectAsync does real work before its first await (configuration, sockets, the first JIT): off the reactor.
+        Task.Run(() => ConnectionMultiplexer.ConnectAsync(options)).ContinueWith(
             task => pump.Post(() =>
             {
                 if (task.IsCompletedSuccessfully)
@@ -100,10 +101,14 @@ public sealed partial class RedisClient : IAsyncDisposable
         _closed = closed;
         _pump.WhenIdle().AddCallback(_ =>
         {
-            _multiplexer.CloseAsync(allowCommandsToComplete: true).ContinueWith(
+            // Closing and disposing the multiplexer waits for its threads: off the reactor too.
+            Task.Run(async () =>
+            {
+                await _multiplexer.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+                await _multiplexer.DisposeAsync().ConfigureAwait(false);
+            }).ContinueWith(
                 task => _pump.Post(() =>
                 {
-                    _multiplexer.Dispose();
                     if (task.IsFaulted)
                     {
                         closed.Errback(task.Exception!.InnerException!);

@@ -93,6 +93,7 @@ public sealed partial class LayeringTests
     [InlineData("src/AsyncCore")]
     [InlineData("src/AsyncCore.Enterprise")]
     [InlineData("src/AsyncCore.Hosting")]
+    [InlineData("src/AsyncCore.Redis")]
     [InlineData("src/AsyncCore.Runner")]
     [InlineData("src/AsyncCore.Testing")]
     public void Namespaces_FollowFolders(string project)
