@@ -28,16 +28,25 @@ internal static class RedisServer
     /// <summary>A key of its own for one test, so that tests sharing the server never see each other's data.</summary>
     public static string Key(string stem) => $"asynccore-test:{stem}:{Guid.NewGuid():N}";
 
-    /// <summary>Restarts the server through eng/services.sh (blocking: call it on a worker thread).</summary>
-    public static void Restart()
+    /// <summary>The eng/services.sh that started the server; absent, the test skips (it cannot restart the server).</summary>
+    public static string RequireScript()
     {
         var script = Environment.GetEnvironmentVariable("ASYNCCORE_SERVICES_SCRIPT");
         Assert.SkipWhen(string.IsNullOrEmpty(script), "ASYNCCORE_SERVICES_SCRIPT is not set: the server cannot be restarted by this test.");
-        var start = new ProcessStartInfo("bash", [script!, "restart-redis"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        return script!;
+    }
+
+    /// <summary>Restarts the server through eng/services.sh (blocking: call it on a worker thread).</summary>
+    public static void Restart(string script)
+    {
+        var start = new ProcessStartInfo("bash", [script, "restart-redis"]) { RedirectStandardError = true, RedirectStandardOutput = true };
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"services.sh restart-redis failed: {stderr.Result}");
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"services.sh restart-redis failed: {stderr.Result}");
+        }
     }
 }
