@@ -103,6 +103,16 @@ public sealed partial class RedisClient
         return Track(db => db.ExecuteAsync(command, args));
     }
 
+    /// <summary>
+    /// EVAL of a Lua script with its keys (KEYS[1..]) and arguments (ARGV[1..]). The multiplexer keeps a cache of the
+    /// scripts it has loaded and sends EVALSHA once it knows the server has the script (EVAL again after NOSCRIPT).
+    /// </summary>
+    public Deferred<RedisResult> Evaluate(string script, RedisKey[]? keys = null, RedisValue[]? values = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(script);
+        return Track(db => db.ScriptEvaluateAsync(script, keys, values));
+    }
+
     // ------------------------------------------------------------------------------------------------ pub/sub
 
     /// <summary>PUBLISH; fires with the number of subscribers that received the message.</summary>

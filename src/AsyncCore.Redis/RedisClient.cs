@@ -125,6 +125,15 @@ public sealed partial class RedisClient : IAsyncDisposable
         return Chained(closed);
     }
 
+    /// <summary>
+    /// Starts a MULTI/EXEC transaction: add conditions and commands to it, then <see cref="RedisTransaction.Execute"/>.
+    /// </summary>
+    public RedisTransaction CreateTransaction()
+    {
+        ObjectDisposedException.ThrowIf(_closed is not null, this);
+        return new RedisTransaction(this, _database.CreateTransaction());
+    }
+
     /// <summary>Closes the client (<see cref="CloseAsync"/>) and completes once it is closed.</summary>
     public ValueTask DisposeAsync() => new(CloseAsync().AsTask());
 
@@ -146,7 +155,7 @@ public sealed partial class RedisClient : IAsyncDisposable
         return copy;
     }
 
-    private Deferred<T> Track<TRaw, T>(Func<IDatabase, Task<TRaw>> command, Func<TRaw, T> map)
+    internal Deferred<T> Track<TRaw, T>(Func<IDatabase, Task<TRaw>> command, Func<TRaw, T> map)
     {
         if (_closed is not null)
         {

@@ -81,6 +81,21 @@ public sealed class RedisClientTests : ReactorTestBase
     });
 
     [Fact]
+    public Task Evaluate_RunsAScriptWithKeysAndArguments_AgainAndAgain() => RunOnReactor(async reactor =>
+    {
+        var redis = await Connect(reactor);
+        var key = RedisServer.Key("lua");
+        const string script = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+        Assert.Equal(3L, (long)await redis.Evaluate(script, [key], [3]));
+        Assert.Equal(7L, (long)await redis.Evaluate(script, [key], [4]));
+        Assert.Equal("hi", (string?)await redis.Evaluate("return 'hi'"));
+        await Assert.ThrowsAsync<RedisServerException>(() => redis.Evaluate("return redis.call('NOPE')").AsTask(TestContext.Current.CancellationToken));
+        await redis.Delete(key);
+        await redis.CloseAsync();
+        return true;
+    });
+
+    [Fact]
     public Task ServerError_FailsTheDeferredWithTheServersMessage() => RunOnReactor(async reactor =>
     {
         var redis = await Connect(reactor);
