@@ -91,6 +91,36 @@ public sealed partial class RedisClient
     /// <summary>TTL: the time left, or <see langword="null"/> when the key has no expiry or does not exist.</summary>
     public Deferred<TimeSpan?> TimeToLive(RedisKey key) => Track(db => db.KeyTimeToLiveAsync(key));
 
+    /// <summary>
+    /// SCAN: calls <paramref name="visit"/> on the reactor thread for each key matching <paramref name="pattern"/>, a
+    /// page of about <paramref name="pageSize"/> keys per round trip, so that the reactor runs other work between pages
+    /// however large the keyspace; <paramref name="visit"/> returning <see langword="false"/> stops the scan. Fires with
+    /// the number of keys visited. As with SCAN, a key may be visited twice if the keyspace changes meanwhile.
+    /// </summary>
+    public async Deferred<long> ScanKeys(string pattern, Func<RedisKey, bool> visit, int pageSize = 250)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentNullException.ThrowIfNull(visit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        long visited = 0;
+        var cursor = "0";
+        do
+        {
+            var page = await Execute("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize);
+            cursor = (string)page[0]!;
+            foreach (var key in (RedisKey[])page[1]!)
+            {
+                visited++;
+                if (!visit(key))
+                {
+                    return visited;
+                }
+            }
+        }
+        while (cursor != "0");
+        return visited;
+    }
+
     // ------------------------------------------------------------------------------------------------ anything else
 
     /// <summary>

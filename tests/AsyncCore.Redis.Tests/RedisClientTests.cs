@@ -96,6 +96,33 @@ public sealed class RedisClientTests : ReactorTestBase
     });
 
     [Fact]
+    public Task ScanKeys_VisitsEveryMatchingKeyOnTheReactorThread_AndStopsWhenAsked() => RunOnReactor(async reactor =>
+    {
+        var redis = await Connect(reactor);
+        var stem = RedisServer.Key("scan");
+        var keys = Enumerable.Range(0, 120).Select(i => $"{stem}:{i}").ToArray();
+        await Deferred.GatherResults(keys.Select(k => redis.Set(k, "v")));
+        var seen = new HashSet<string>();
+        var offThread = 0;
+
+        var visited = await redis.ScanKeys(stem + ":*", key =>
+        {
+            offThread += reactor.IsReactorThread ? 0 : 1;
+            seen.Add((string)key!);
+            return true;
+        }, pageSize: 10);
+
+        Assert.Equal(0, offThread);
+        Assert.Equal(keys.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.True(visited >= keys.Length);
+        var stopped = 0;
+        Assert.Equal(5, await redis.ScanKeys(stem + ":*", _ => ++stopped < 5, pageSize: 10));
+        await Deferred.GatherResults(keys.Select(k => redis.Delete(k)));
+        await redis.CloseAsync();
+        return true;
+    });
+
+    [Fact]
     public Task ServerError_FailsTheDeferredWithTheServersMessage() => RunOnReactor(async reactor =>
     {
         var redis = await Connect(reactor);
