@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# eng/services.sh — throwaway PostgreSQL and MariaDB servers on loopback for the integration tests, without systemd
+# eng/services.sh — throwaway PostgreSQL, MariaDB and Redis servers on loopback for the integration tests, without systemd
 # or docker. Run as root (CI and the developer machines are).
 #
-#   bash eng/services.sh start          install missing Debian packages, start both servers in a fresh state dir,
+#   bash eng/services.sh start          install missing Debian packages, start the servers in a fresh state dir,
 #                                       wait until they answer, print `export ...` lines (and only those) on stdout
 #   bash eng/services.sh stop           stop only what `start` started (pid files, checked against the process)
 #   bash eng/services.sh status         one line per server on stderr; exit 1 if one is down
 #   bash eng/services.sh env            print the exports again
 #   bash eng/services.sh restart-pg     restart PostgreSQL keeping its data (tests use it to cut every connection)
 #   bash eng/services.sh restart-mysql  the same for MariaDB
+#   bash eng/services.sh restart-redis  restart Redis (empty: it has no persistence; every client connection is cut)
 #
 # Knobs: ASYNCCORE_SERVICES_DIR (state dir, default $TMPDIR/asynccore-services), ASYNCCORE_PG_PORT (55432),
-# ASYNCCORE_MYSQL_PORT (53306), ASYNCCORE_NO_INSTALL=1 (never call apt-get), ASYNCCORE_WAIT_S (60).
+# ASYNCCORE_MYSQL_PORT (53306),
+# ASYNCCORE_REDIS_PORT (56379), ASYNCCORE_NO_INSTALL=1 (never call apt-get), ASYNCCORE_WAIT_S (60).
 set -euo pipefail
 
 state=${ASYNCCORE_SERVICES_DIR:-${TMPDIR:-/tmp}/asynccore-services}
 pg_port=${ASYNCCORE_PG_PORT:-55432}
 my_port=${ASYNCCORE_MYSQL_PORT:-53306}
+rd_port=${ASYNCCORE_REDIS_PORT:-56379}
 wait_s=${ASYNCCORE_WAIT_S:-60}
 self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 # Loopback-only throwaway credentials.
@@ -30,7 +33,7 @@ fail() { say "error: $*"; exit 1; }
 # ------------------------------------------------------------------------------------------------------------ install
 install_packages() {
   local needed=() p
-  for p in postgresql mariadb-server; do
+  for p in postgresql mariadb-server redis-server; do
     if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]]; then
       needed+=("$p")
     fi
@@ -68,14 +71,16 @@ spawn() (
   exec "$@" </dev/null >>"$logfile" 2>&1
 )
 
-# The pid in a pid file is ours only while that process runs with our state dir on its command line, so that a stale
-# file whose pid was reused by something else is never signalled.
+# The pid in a pid file is ours only while that process runs with our state dir on its command line (or, for Redis,
+# which rewrites its process title, as its working directory), so that a stale file whose pid was reused by something
+# else is never signalled.
 is_ours() {
   local pid
   [[ -s "$1" ]] || return 1
   pid=$(head -n 1 "$1")
   [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state"
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state" && return 0
+  [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$state"/* ]]
 }
 
 wait_until() {
@@ -207,15 +212,48 @@ restart_mysql() {
   say "MariaDB restarted"
 }
 
+# ------------------------------------------------------------------------------------------------------------ Redis
+rd_launch() {
+  # Command-line flags only (/etc/redis/redis.conf is not read): loopback, no RDB snapshots, no AOF; --daemonize
+  # writes the pid file once the server is up. --dir is also its cwd, which is how is_ours recognises it.
+  spawn "$state/redis/stdout.log" redis-server --port "$rd_port" --bind 127.0.0.1 --save '' --appendonly no \
+    --protected-mode yes --daemonize yes --pidfile "$state/redis/redis.pid" --logfile "$state/redis/redis.log" \
+    --dir "$state/redis" || { tail -n 20 "$state/redis/redis.log" >&2; fail "Redis did not start"; }
+  wait_until Redis bash -c "redis-cli -h 127.0.0.1 -p $rd_port ping | grep -q PONG"
+  wait_until "Redis pid file" test -s "$state/redis/redis.pid"
+  cp "$state/redis/redis.pid" "$state/redis.pid"
+}
+
+start_redis() {
+  if is_ours "$state/redis.pid"; then return 0; fi
+  port_in_use "$rd_port" && fail "127.0.0.1:$rd_port is taken by a process this script did not start"
+  rm -rf "$state/redis"
+  mkdir -p "$state/redis"
+  rd_launch
+  say "Redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$rd_port"
+}
+
+# Redis handles SIGTERM on its next cron tick, so stopping takes up to a couple of seconds.
+stop_redis() { stop_pid Redis "$state/redis.pid"; }
+
+restart_redis() {
+  is_ours "$state/redis.pid" || fail "Redis is not running under $state"
+  stop_redis
+  rd_launch
+  say "Redis restarted"
+}
+
 # ------------------------------------------------------------------------------------------------------------ commands
 print_env() {
   cat <<EOF
 export ASYNCCORE_PG='Host=127.0.0.1;Port=$pg_port;Database=$db;Username=$user;Password=$password'
 export ASYNCCORE_MYSQL='Server=127.0.0.1;Port=$my_port;Database=$db;User ID=$user;Password=$password'
+export ASYNCCORE_REDIS='127.0.0.1:$rd_port'
 export ASYNCCORE_SERVICES_SCRIPT='$self'
 export ASYNCCORE_SERVICES_DIR='$state'
 export ASYNCCORE_PG_PORT='$pg_port'
 export ASYNCCORE_MYSQL_PORT='$my_port'
+export ASYNCCORE_REDIS_PORT='$rd_port'
 EOF
 }
 
@@ -223,6 +261,7 @@ status() {
   local rc=0
   if is_ours "$state/pg.pid"; then say "pg: running (pid $(head -n 1 "$state/pg.pid"))"; else say "pg: stopped"; rc=1; fi
   if is_ours "$state/mysql.pid"; then say "mysql: running (pid $(head -n 1 "$state/mysql.pid"))"; else say "mysql: stopped"; rc=1; fi
+  if is_ours "$state/redis.pid"; then say "redis: running (pid $(head -n 1 "$state/redis.pid"))"; else say "redis: stopped"; rc=1; fi
   return $rc
 }
 
@@ -237,23 +276,27 @@ case "${1:-}" in
     prepare_state
     install_packages
     started=$SECONDS
-    # Both in parallel; if either fails, stop both so nothing half-started is left behind.
+    # All in parallel; if one fails, stop them all so nothing half-started is left behind.
     start_pg &
     pg_job=$!
     start_mysql &
     my_job=$!
+    start_redis &
+    rd_job=$!
     ok=1
     wait "$pg_job" || ok=
     wait "$my_job" || ok=
-    if [[ -z "$ok" ]]; then stop_pg; stop_mysql; fail "could not start the servers"; fi
+    wait "$rd_job" || ok=
+    if [[ -z "$ok" ]]; then stop_pg; stop_mysql; stop_redis; fail "could not start the servers"; fi
     say "servers up in $((SECONDS - started))s (state in $state)"
     print_env
     ;;
-  stop) stop_pg & stop_mysql & wait ;;
+  stop) stop_pg & stop_mysql & stop_redis & wait ;;
   status) status ;;
   env) print_env ;;
   restart-pg) restart_pg ;;
   restart-mysql) restart_mysql ;;
+  restart-redis) restart_redis ;;
   install) prepare_state; install_packages ;;
-  *) echo "usage: $0 start|stop|status|env|restart-pg|restart-mysql|install" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-pg|restart-mysql|restart-redis|install" >&2; exit 2 ;;
 esac

@@ -94,6 +94,7 @@ public sealed partial class LayeringTests
     [InlineData("src/AsyncCore.Enterprise")]
     [InlineData("src/AsyncCore.Hosting")]
     [InlineData("src/AsyncCore.Mail")]
+    [InlineData("src/AsyncCore.Redis")]
     [InlineData("src/AsyncCore.Runner")]
     [InlineData("src/AsyncCore.Testing")]
     public void Namespaces_FollowFolders(string project)

@@ -1,0 +1,157 @@
+using StackExchange.Redis;
+
+namespace AsyncCore.Redis;
+
+// The command groups: each is one StackExchange.Redis call whose reply is handed over to the reactor in order.
+public sealed partial class RedisClient
+{
+    // ------------------------------------------------------------------------------------------------ strings
+
+    /// <summary>GET: the value at <paramref name="key"/>, or <see cref="RedisValue.Null"/> when there is none.</summary>
+    public Deferred<RedisValue> Get(RedisKey key) => Track(db => db.StringGetAsync(key));
+
+    /// <summary>
+    /// SET, optionally with an expiry and a condition (<see cref="When.NotExists"/> is SET NX); fires with whether
+    /// the value was set.
+    /// </summary>
+    public Deferred<bool> Set(RedisKey key, RedisValue value, TimeSpan? expiry = null, When when = When.Always) =>
+        Track(db => db.StringSetAsync(key, value, expiry, when));
+
+    /// <summary>INCRBY: adds <paramref name="amount"/> to the integer at <paramref name="key"/>; fires with the new value.</summary>
+    public Deferred<long> Increment(RedisKey key, long amount = 1) => Track(db => db.StringIncrementAsync(key, amount));
+
+    /// <summary>DECRBY: subtracts <paramref name="amount"/> from the integer at <paramref name="key"/>; fires with the new value.</summary>
+    public Deferred<long> Decrement(RedisKey key, long amount = 1) => Track(db => db.StringDecrementAsync(key, amount));
+
+    // ------------------------------------------------------------------------------------------------ hashes
+
+    /// <summary>HSET of one field; fires with whether the field is new.</summary>
+    public Deferred<bool> HashSet(RedisKey key, RedisValue field, RedisValue value) =>
+        Track(db => db.HashSetAsync(key, field, value));
+
+    /// <summary>HSET of several fields.</summary>
+    public Deferred<object?> HashSet(RedisKey key, params HashEntry[] fields) =>
+        Track(db => ToObject(db.HashSetAsync(key, fields)), static v => v);
+
+    /// <summary>HGET: the value of <paramref name="field"/>, or <see cref="RedisValue.Null"/>.</summary>
+    public Deferred<RedisValue> HashGet(RedisKey key, RedisValue field) => Track(db => db.HashGetAsync(key, field));
+
+    /// <summary>HGETALL: every field and value of the hash (empty when the key does not exist).</summary>
+    public Deferred<HashEntry[]> HashGetAll(RedisKey key) => Track(db => db.HashGetAllAsync(key));
+
+    /// <summary>HDEL of one field; fires with whether it existed.</summary>
+    public Deferred<bool> HashDelete(RedisKey key, RedisValue field) => Track(db => db.HashDeleteAsync(key, field));
+
+    // ------------------------------------------------------------------------------------------------ lists
+
+    /// <summary>LPUSH; fires with the length of the list afterwards.</summary>
+    public Deferred<long> ListLeftPush(RedisKey key, RedisValue value) => Track(db => db.ListLeftPushAsync(key, value));
+
+    /// <summary>RPUSH; fires with the length of the list afterwards.</summary>
+    public Deferred<long> ListRightPush(RedisKey key, RedisValue value) => Track(db => db.ListRightPushAsync(key, value));
+
+    /// <summary>LPOP: the first element, or <see cref="RedisValue.Null"/> when the list is empty.</summary>
+    public Deferred<RedisValue> ListLeftPop(RedisKey key) => Track(db => db.ListLeftPopAsync(key));
+
+    /// <summary>RPOP: the last element, or <see cref="RedisValue.Null"/> when the list is empty.</summary>
+    public Deferred<RedisValue> ListRightPop(RedisKey key) => Track(db => db.ListRightPopAsync(key));
+
+    /// <summary>LRANGE (inclusive indexes; -1 is the last element).</summary>
+    public Deferred<RedisValue[]> ListRange(RedisKey key, long start = 0, long stop = -1) =>
+        Track(db => db.ListRangeAsync(key, start, stop));
+
+    /// <summary>LLEN.</summary>
+    public Deferred<long> ListLength(RedisKey key) => Track(db => db.ListLengthAsync(key));
+
+    // ------------------------------------------------------------------------------------------------ sets
+
+    /// <summary>SADD of one member; fires with whether it was added.</summary>
+    public Deferred<bool> SetAdd(RedisKey key, RedisValue member) => Track(db => db.SetAddAsync(key, member));
+
+    /// <summary>SREM of one member; fires with whether it was there.</summary>
+    public Deferred<bool> SetRemove(RedisKey key, RedisValue member) => Track(db => db.SetRemoveAsync(key, member));
+
+    /// <summary>SISMEMBER.</summary>
+    public Deferred<bool> SetContains(RedisKey key, RedisValue member) => Track(db => db.SetContainsAsync(key, member));
+
+    /// <summary>SMEMBERS, in no particular order.</summary>
+    public Deferred<RedisValue[]> SetMembers(RedisKey key) => Track(db => db.SetMembersAsync(key));
+
+    // ------------------------------------------------------------------------------------------------ keys
+
+    /// <summary>DEL of one key; fires with whether it existed.</summary>
+    public Deferred<bool> Delete(RedisKey key) => Track(db => db.KeyDeleteAsync(key));
+
+    /// <summary>EXISTS.</summary>
+    public Deferred<bool> Exists(RedisKey key) => Track(db => db.KeyExistsAsync(key));
+
+    /// <summary>EXPIRE (or PERSIST when <paramref name="expiry"/> is null); fires with whether the key exists.</summary>
+    public Deferred<bool> Expire(RedisKey key, TimeSpan? expiry) => Track(db => db.KeyExpireAsync(key, expiry));
+
+    /// <summary>TTL: the time left, or <see langword="null"/> when the key has no expiry or does not exist.</summary>
+    public Deferred<TimeSpan?> TimeToLive(RedisKey key) => Track(db => db.KeyTimeToLiveAsync(key));
+
+    /// <summary>
+    /// SCAN: calls <paramref name="visit"/> on the reactor thread for each key matching <paramref name="pattern"/>, a
+    /// page of about <paramref name="pageSize"/> keys per round trip, so that the reactor runs other work between pages
+    /// however large the keyspace; <paramref name="visit"/> returning <see langword="false"/> stops the scan. Fires with
+    /// the number of keys visited. As with SCAN, a key may be visited twice if the keyspace changes meanwhile.
+    /// </summary>
+    public async Deferred<long> ScanKeys(string pattern, Func<RedisKey, bool> visit, int pageSize = 250)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentNullException.ThrowIfNull(visit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        long visited = 0;
+        var cursor = "0";
+        do
+        {
+            var page = await Execute("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize);
+            cursor = (string)page[0]!;
+            foreach (var key in (RedisKey[])page[1]!)
+            {
+                visited++;
+                if (!visit(key))
+                {
+                    return visited;
+                }
+            }
+        }
+        while (cursor != "0");
+        return visited;
+    }
+
+    // ------------------------------------------------------------------------------------------------ anything else
+
+    /// <summary>
+    /// Any other command, by name with its arguments (for example <c>Execute("PING")</c> or
+    /// <c>Execute("OBJECT", "ENCODING", "k")</c>); fires with the raw reply.
+    /// </summary>
+    public Deferred<RedisResult> Execute(string command, params object[] args)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        return Track(db => db.ExecuteAsync(command, args));
+    }
+
+    /// <summary>
+    /// EVAL of a Lua script with its keys (KEYS[1..]) and arguments (ARGV[1..]). The multiplexer keeps a cache of the
+    /// scripts it has loaded and sends EVALSHA once it knows the server has the script (EVAL again after NOSCRIPT).
+    /// </summary>
+    public Deferred<RedisResult> Evaluate(string script, RedisKey[]? keys = null, RedisValue[]? values = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(script);
+        return Track(db => db.ScriptEvaluateAsync(script, keys, values));
+    }
+
+    // ------------------------------------------------------------------------------------------------ pub/sub
+
+    /// <summary>PUBLISH; fires with the number of subscribers that received the message.</summary>
+    public Deferred<long> Publish(RedisChannel channel, RedisValue message) =>
+        Track(_ => _subscriber.PublishAsync(channel, message));
+
+    private static async Task<object?> ToObject(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return null;
+    }
+}
