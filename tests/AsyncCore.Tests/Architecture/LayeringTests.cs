@@ -97,6 +97,7 @@ public sealed partial class LayeringTests
     [InlineData("src/AsyncCore.Redis")]
     [InlineData("src/AsyncCore.Runner")]
     [InlineData("src/AsyncCore.Testing")]
+    [InlineData("src/AsyncCore.Web")]
     public void Namespaces_FollowFolders(string project)
     {
         var root = Path.Combine(RepositoryRoot(), project);

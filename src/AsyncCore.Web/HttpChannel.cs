@@ -1,0 +1,544 @@
+using System.Globalization;
+using System.Text;
+using AsyncCore.Protocols;
+
+namespace AsyncCore.Web;
+
+/// <summary>
+/// The server side of one HTTP/1.1 connection (Twisted's <c>HTTPChannel</c>): parses requests, hands each to the
+/// <see cref="Site"/>'s resource tree and sends the responses in order.
+/// </summary>
+/// <remarks>
+/// <para>Why HTTP/1.1 is parsed here rather than by Kestrel: Kestrel owns its sockets and its connection pipeline
+/// (System.IO.Pipelines on the thread pool); it cannot run as a <see cref="Protocol"/> on a reactor transport, so it
+/// could not serve over the reactor's TCP, TLS, UNIX or in-memory endpoints, nor call a resource on the reactor thread.
+/// The request grammar (RFC 9112) is small; this parser is strict where leniency enables request smuggling.</para>
+/// <para>Pipelined requests are answered in order: while a response is pending, the bytes that follow are buffered
+/// (reading stops when <see cref="WebServerOptions.MaxPipelineBuffer"/> is exceeded) and parsed once it is finished.
+/// Reading continues meanwhile otherwise, so a client that goes away is noticed and <see cref="Request.NotifyFinish"/>
+/// fails.</para>
+/// <para>Malformed requests and exceeded limits get a 4xx answer with <c>Connection: close</c>, and the connection
+/// is closed: 400 (syntax, smuggling risks such as <c>Transfer-Encoding</c> with <c>Content-Length</c>, obs-fold),
+/// 413 (body), 414 (request line), 431 (header fields), 501 (unknown transfer coding), 505 (HTTP version).</para>
+/// </remarks>
+internal sealed class HttpChannel : Protocol
+{
+    private enum State
+    {
+        RequestLine,
+        Headers,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkEnd,
+        Trailers,
+        Waiting,
+        Closed,
+    }
+
+    private readonly Site _site;
+    private readonly WebServerOptions _options;
+    private byte[] _buffer = new byte[4096];
+    private int _start;
+    private int _end;
+    private State _state = State.RequestLine;
+    private string _method = "";
+    private string _uri = "";
+    private string _version = "";
+    private Headers _headers = new();
+    private int _headerBytes;
+    private MemoryStream _body = new();
+    private long _remaining;
+    private Request? _current;
+    private bool _parsing;
+    private bool _paused;
+
+    public HttpChannel(Site site)
+    {
+        _site = site;
+        _options = site.Options;
+    }
+
+    internal ITransport? TransportOrNullForRequest => TransportOrNull;
+
+    public override void DataReceived(ReadOnlySpan<byte> data)
+    {
+        if (_state == State.Closed)
+        {
+            return;
+        }
+        Append(data);
+        if (_state == State.Waiting && _end - _start > _options.MaxPipelineBuffer && !_paused)
+        {
+            _paused = true;
+            Transport.PauseProducing();
+        }
+        Parse();
+    }
+
+    public override void ConnectionLost(Failure reason)
+    {
+        _state = State.Closed;
+        _current?.ConnectionLost(reason);
+        _current = null;
+        base.ConnectionLost(reason);
+    }
+
+    internal void RequestFinished(Request request)
+    {
+        if (!ReferenceEquals(request, _current))
+        {
+            return;
+        }
+        _current = null;
+        if (!request.Persistent)
+        {
+            _state = State.Closed;
+            Transport.LoseConnection();
+            return;
+        }
+        _state = State.RequestLine;
+        if (_paused)
+        {
+            _paused = false;
+            Transport.ResumeProducing();
+        }
+        Parse();
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (_buffer.Length - _end < data.Length)
+        {
+            var used = _end - _start;
+            if (_buffer.Length < used + data.Length)
+            {
+                var bigger = new byte[Math.Max(_buffer.Length * 2, used + data.Length)];
+                _buffer.AsSpan(_start, used).CopyTo(bigger);
+                _buffer = bigger;
+            }
+            else
+            {
+                _buffer.AsSpan(_start, used).CopyTo(_buffer);
+            }
+            _start = 0;
+            _end = used;
+        }
+        data.CopyTo(_buffer.AsSpan(_end));
+        _end += data.Length;
+    }
+
+    private void Parse()
+    {
+        // Finish called from inside a render re-enters here; the outer loop goes on instead.
+        if (_parsing)
+        {
+            return;
+        }
+        _parsing = true;
+        try
+        {
+            while (Step())
+            {
+            }
+        }
+        finally
+        {
+            _parsing = false;
+        }
+    }
+
+    /// <summary>Takes one step of the grammar; false when more bytes are needed or the parser must wait.</summary>
+    private bool Step()
+    {
+        switch (_state)
+        {
+            case State.RequestLine:
+            {
+                if (!TryLine(_options.MaxRequestLineLength, 414, "Request line too long", out var line))
+                {
+                    return false;
+                }
+                if (line.IsEmpty)
+                {
+                    return true; // RFC 9112 2.2: empty lines before a request line are ignored.
+                }
+                return RequestLine(line);
+            }
+            case State.Headers:
+            case State.Trailers:
+            {
+                var left = _options.MaxHeaderBytes - _headerBytes;
+                if (!TryLine(Math.Max(left, 0), 431, "Request header fields too large", out var line))
+                {
+                    return false;
+                }
+                _headerBytes += line.Length + 2;
+                if (line.IsEmpty)
+                {
+                    return _state == State.Headers ? HeadersDone() : Dispatch();
+                }
+                return HeaderLine(line);
+            }
+            case State.Body:
+            {
+                var take = (int)Math.Min(_remaining, _end - _start);
+                _body.Write(_buffer, _start, take);
+                _start += take;
+                _remaining -= take;
+                return _remaining == 0 ? Dispatch() : false;
+            }
+            case State.ChunkSize:
+            {
+                if (!TryLine(1024, 400, "Chunk size line too long", out var line))
+                {
+                    return false;
+                }
+                var semicolon = line.IndexOf((byte)';');
+                var digits = (semicolon < 0 ? line : line[..semicolon]).TrimEnd(" \t"u8);
+                if (digits.IsEmpty || digits.Length > 15 || !long.TryParse(Encoding.ASCII.GetString(digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size))
+                {
+                    return Refuse(400, "Bad chunk size");
+                }
+                if (_body.Length + size > _options.MaxBodySize)
+                {
+                    return Refuse(413, "Request body too large");
+                }
+                _remaining = size;
+                _state = size == 0 ? State.Trailers : State.ChunkData;
+                return true;
+            }
+            case State.ChunkData:
+            {
+                var take = (int)Math.Min(_remaining, _end - _start);
+                _body.Write(_buffer, _start, take);
+                _start += take;
+                _remaining -= take;
+                if (_remaining > 0)
+                {
+                    return false;
+                }
+                _state = State.ChunkEnd;
+                return true;
+            }
+            case State.ChunkEnd:
+            {
+                if (_end - _start < 2)
+                {
+                    return false;
+                }
+                if (_buffer[_start] != '\r' || _buffer[_start + 1] != '\n')
+                {
+                    return Refuse(400, "Chunk data not followed by CRLF");
+                }
+                _start += 2;
+                _state = State.ChunkSize;
+                return true;
+            }
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Cuts a CRLF-ended line (a lone LF is accepted, RFC 9112 2.2) of at most <paramref name="limit"/> bytes.</summary>
+    private bool TryLine(int limit, int code, string reason, out ReadOnlySpan<byte> line)
+    {
+        var available = _buffer.AsSpan(_start, _end - _start);
+        var newline = available.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            line = default;
+            if (available.Length > limit)
+            {
+                Refuse(code, reason);
+            }
+            return false;
+        }
+        var end = newline > 0 && available[newline - 1] == '\r' ? newline - 1 : newline;
+        if (end > limit)
+        {
+            line = default;
+            Refuse(code, reason);
+            return false;
+        }
+        line = available[..end];
+        _start += newline + 1;
+        if (line.Contains((byte)'\r'))
+        {
+            Refuse(400, "Bare CR in request");
+            return false;
+        }
+        return true;
+    }
+
+    private bool RequestLine(ReadOnlySpan<byte> line)
+    {
+        var text = Encoding.Latin1.GetString(line);
+        var parts = text.Split(' ');
+        if (parts.Length != 3 || !IsToken(parts[0]) || parts[1].Length == 0)
+        {
+            return Refuse(400, "Malformed request line");
+        }
+        if (parts[2] is not ("HTTP/1.1" or "HTTP/1.0"))
+        {
+            return parts[2].StartsWith("HTTP/", StringComparison.Ordinal) && parts[2].Length == 8
+                ? Refuse(505, "HTTP version not supported")
+                : Refuse(400, "Malformed request line");
+        }
+        var target = parts[1];
+        if (target.Any(c => c <= ' ' || c >= 0x7f))
+        {
+            return Refuse(400, "Malformed request target");
+        }
+        if (!target.StartsWith('/'))
+        {
+            // Absolute form (RFC 9112 3.2.2) is reduced to its path; "*" is only for OPTIONS.
+            if (target == "*" && parts[0] == "OPTIONS")
+            {
+                target = "*";
+            }
+            else if (System.Uri.TryCreate(target, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+            {
+                target = absolute.PathAndQuery;
+            }
+            else
+            {
+                return Refuse(400, "Malformed request target");
+            }
+        }
+        _method = parts[0];
+        _uri = target;
+        _version = parts[2];
+        _headers = new Headers();
+        _headerBytes = 0;
+        _body = new MemoryStream();
+        _state = State.Headers;
+        return true;
+    }
+
+    private bool HeaderLine(ReadOnlySpan<byte> line)
+    {
+        if (line[0] is (byte)' ' or (byte)'\t')
+        {
+            return Refuse(400, "Obsolete line folding");
+        }
+        var colon = line.IndexOf((byte)':');
+        if (colon <= 0)
+        {
+            return Refuse(400, "Malformed header field");
+        }
+        var name = Encoding.Latin1.GetString(line[..colon]);
+        if (!IsToken(name))
+        {
+            return Refuse(400, "Malformed header field name");
+        }
+        var value = line[(colon + 1)..].Trim(" \t"u8);
+        foreach (var b in value)
+        {
+            if ((b < 0x20 && b != '\t') || b == 0x7f)
+            {
+                return Refuse(400, "Control character in header field");
+            }
+        }
+        if (_state == State.Trailers)
+        {
+            return true; // Trailer fields are read and dropped.
+        }
+        if (_headers.Count >= _options.MaxHeaderCount)
+        {
+            return Refuse(431, "Too many header fields");
+        }
+        _headers.Add(name, Encoding.Latin1.GetString(value));
+        return true;
+    }
+
+    private bool HeadersDone()
+    {
+        var hosts = _headers.GetAll("Host");
+        if (hosts.Count > 1 || (_version == "HTTP/1.1" && hosts.Count == 0))
+        {
+            return Refuse(400, "Exactly one Host header is required");
+        }
+        var lengths = _headers.GetAll("Content-Length");
+        var encodings = _headers.GetAll("Transfer-Encoding");
+        if (encodings.Count > 0)
+        {
+            if (lengths.Count > 0 || _version == "HTTP/1.0")
+            {
+                return Refuse(400, "Transfer-Encoding with Content-Length or in HTTP/1.0");
+            }
+            if (encodings.Count > 1 || !string.Equals(encodings[0], "chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                return Refuse(501, "Only the chunked transfer coding is supported");
+            }
+            _state = State.ChunkSize;
+        }
+        else if (lengths.Count > 0)
+        {
+            long? length = null;
+            foreach (var value in lengths.SelectMany(v => v.Split(',')))
+            {
+                var trimmed = value.Trim();
+                if (trimmed.Length == 0 || trimmed.Length > 18 || !trimmed.All(char.IsAsciiDigit))
+                {
+                    return Refuse(400, "Bad Content-Length");
+                }
+                var parsed = long.Parse(trimmed, CultureInfo.InvariantCulture);
+                if (length is { } previous && previous != parsed)
+                {
+                    return Refuse(400, "Conflicting Content-Length values");
+                }
+                length = parsed;
+            }
+            if (length > _options.MaxBodySize)
+            {
+                return Refuse(413, "Request body too large");
+            }
+            _remaining = length!.Value;
+            _state = State.Body;
+        }
+        else
+        {
+            _remaining = 0;
+            _state = State.Body;
+        }
+        if (_state != State.Body || _remaining > 0)
+        {
+            if (_version == "HTTP/1.1" && string.Equals(_headers.Get("Expect"), "100-continue", StringComparison.OrdinalIgnoreCase))
+            {
+                Transport.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+            }
+        }
+        return true;
+    }
+
+    private bool Dispatch()
+    {
+        _body.Position = 0;
+        var request = new Request(this, _method, _uri, _version, _headers, _body);
+        var connection = _headers.Get("Connection") ?? "";
+        request.Persistent = _version == "HTTP/1.1"
+            ? !HasToken(connection, "close")
+            : HasToken(connection, "keep-alive");
+        _current = request;
+        _state = State.Waiting;
+        Render(request);
+        return _state != State.Waiting && _state != State.Closed;
+    }
+
+    private void Render(Request request)
+    {
+        RenderResult result;
+        try
+        {
+            result = _site.GetResourceFor(request).Render(request);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Fail(request, new Failure(exception));
+            return;
+        }
+        if (result.IsNotDoneYet)
+        {
+            return;
+        }
+        if (result.Later is { } later)
+        {
+            later.AddBoth(outcome =>
+            {
+                if (outcome.Failure is { } failure)
+                {
+                    Fail(request, failure);
+                }
+                else if (!request.Finished && !request.ClientGone)
+                {
+                    WriteWhole(request, outcome.Value ?? []);
+                }
+                return true;
+            });
+            return;
+        }
+        WriteWhole(request, result.Body ?? []);
+    }
+
+    private static void WriteWhole(Request request, byte[] body)
+    {
+        if (!request.StartedWriting)
+        {
+            request.ResponseHeaders.Set("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture));
+        }
+        request.Write(body);
+        request.Finish();
+    }
+
+    private void Fail(Request request, Failure failure)
+    {
+        if (request.Finished || request.ClientGone)
+        {
+            return;
+        }
+        if (request.StartedWriting)
+        {
+            // Part of a response is out: the client can only be told by the connection ending early.
+            _state = State.Closed;
+            TransportOrNull?.AbortConnection();
+            return;
+        }
+        _ = failure;
+        request.ResponseCode = 500;
+        request.ResponseHeaders.Set("Content-Type", "text/plain; charset=utf-8");
+        WriteWhole(request, "500 Internal Server Error\n"u8.ToArray());
+    }
+
+    private bool Refuse(int code, string reason)
+    {
+        if (_state == State.Closed)
+        {
+            return false;
+        }
+        _state = State.Closed;
+        var body = $"{code} {ReasonPhrase(code)}\n{reason}\n";
+        var head = $"HTTP/1.1 {code} {ReasonPhrase(code)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        Transport.Write(Encoding.ASCII.GetBytes(head + body));
+        Transport.LoseConnection();
+        return false;
+    }
+
+    private static bool HasToken(string header, string token) =>
+        header.Split(',').Any(t => string.Equals(t.Trim(), token, StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
+
+    internal static string ReasonPhrase(int code) => code switch
+    {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "Status " + code.ToString(CultureInfo.InvariantCulture),
+    };
+}
