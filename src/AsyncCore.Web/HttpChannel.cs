@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AsyncCore.Protocols;
+using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Web;
 
@@ -35,6 +36,9 @@ internal sealed class HttpChannel : Protocol
         Waiting,
         Closed,
     }
+
+    private static readonly Action<ILogger, string, string, Exception?> s_renderFailed =
+        LoggerMessage.Define<string, string>(LogLevel.Error, new EventId(1, "RenderFailed"), "Rendering {Method} {Uri} failed");
 
     private readonly Site _site;
     private readonly WebServerOptions _options;
@@ -473,6 +477,8 @@ internal sealed class HttpChannel : Protocol
 
     private void Fail(Request request, Failure failure)
     {
+        // Logged as Twisted's Request.processingFailed does, whether or not the client is still there to be told.
+        s_renderFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<Site>(), request.Method, request.Uri, failure.Value);
         if (request.Finished || request.ClientGone)
         {
             return;
@@ -484,7 +490,6 @@ internal sealed class HttpChannel : Protocol
             TransportOrNull?.AbortConnection();
             return;
         }
-        _ = failure;
         request.ResponseCode = 500;
         request.ResponseHeaders.Set("Content-Type", "text/plain; charset=utf-8");
         WriteWhole(request, "500 Internal Server Error\n"u8.ToArray());
