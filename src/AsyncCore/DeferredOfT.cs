@@ -189,16 +189,8 @@ public class Deferred<T> : Deferred, IResultSource<T>
     /// Appends <paramref name="stage"/> and returns the rest of the chain typed as <typeparamref name="TNext"/>: this
     /// object when the type stays the same, otherwise a new view, and this handle becomes stale.
     /// </summary>
-    private Deferred<TNext> Continue<TNext>(Stage stage)
-    {
-        ThrowIfStale();
-        if (this is Deferred<TNext> same)
-        {
-            AddStage(stage);
-            return same;
-        }
-        return Supersede<TNext>(stage);
-    }
+    private Deferred<TNext> Continue<TNext>(Stage stage) =>
+        this is Deferred<TNext> same ? same.ContinueSameType(stage) : Supersede<TNext>(stage);
 
     /// <summary>Appends a stage that keeps the result type: the rest of the chain is this handle.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -212,6 +204,7 @@ public class Deferred<T> : Deferred, IResultSource<T>
     /// <summary>Marks this handle stale, appends <paramref name="stage"/> and returns a new view typed for the rest.</summary>
     private Deferred<TNext> Supersede<TNext>(Stage stage)
     {
+        ThrowIfStale();
         var view = new DeferredView<TNext>(Chain);
         SupersededBy = stage;
         AddStage(stage);
@@ -278,7 +271,6 @@ public class Deferred<T> : Deferred, IResultSource<T>
     {
         // For a reference type T, TNext (T?) is the same runtime type, but not the same static type: the rest of the
         // chain may now hold null, so this handle must not keep reading it as a non-nullable T.
-        ThrowIfStale();
         return Supersede<TNext>(stage);
     }
 
@@ -354,7 +346,6 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred<object?> ChainDeferred(Deferred<T> other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        ThrowIfStale();
         return Supersede<object?>(new SplitStage<T>(
             value =>
             {
