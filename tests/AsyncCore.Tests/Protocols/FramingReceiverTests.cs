@@ -5,7 +5,7 @@ using AsyncCore.Protocols;
 namespace AsyncCore.Tests.Protocols;
 
 /// <summary>LineOnlyReceiver, IntNStringReceiver and NetstringReceiver (Twisted's test_basic.py).</summary>
-public class FramingReceiverTests
+public partial class FramingReceiverTests
 {
     private sealed class LineOnlyTester : LineOnlyReceiver
     {
@@ -24,7 +24,15 @@ public class FramingReceiverTests
     {
         public List<byte[]> Received { get; } = [];
 
+        public long? Exceeded { get; private set; }
+
         protected override void StringReceived(ReadOnlySpan<byte> data) => Received.Add(data.ToArray());
+
+        protected override void LengthLimitExceeded(long length)
+        {
+            Exceeded = length;
+            base.LengthLimitExceeded(length);
+        }
     }
 
     private sealed class Int16Tester : Int16StringReceiver
