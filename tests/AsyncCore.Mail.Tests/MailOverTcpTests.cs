@@ -22,8 +22,13 @@ public sealed class MailOverTcpTests : ReactorTestBase
         Assert.Equal(550, Assert.Single(result.Refused).Reply.Code);
         var received = MimeKit.MimeMessage.Load(new MemoryStream(Assert.Single(mailbox.Messages).Data), TestContext.Current.CancellationToken);
         Assert.Equal(".dot\r\nbody\r\n", Assert.IsType<MimeKit.TextPart>(received.Body).Text.ReplaceLineEndings("\r\n"));
-        // The result comes with the reply to the message; QUIT and the close follow.
+        // The result comes with the reply to the message (as Twisted's sender's); QUIT and the close follow, on the
+        // server's side first, then on the client's, which must be gone too before the end-of-test check.
         await watch.Closed;
+        while (reactor.GetConnections().Count > 0)
+        {
+            await reactor.DeferLater(TimeSpan.FromMilliseconds(5));
+        }
         await port.StopListening();
         return true;
     });
