@@ -93,6 +93,22 @@ public abstract class ReactorTestBase : IAsyncLifetime
     protected Task<T> RunOnReactor<T>(Func<EventLoopReactor, Deferred<T>> test) =>
         ReactorTestRunner.RunAsync(test, Janitor, Timeout, DebugDeferreds, TestContext.Current.CancellationToken);
 
+    /// <summary>
+    /// On the reactor thread, waits until every connection <paramref name="reactor"/> holds has closed. A peer that
+    /// closed its end (an <c>HttpClient</c> disposed, an SMTP client after QUIT) is seen by the reactor one read later; a
+    /// test over real sockets awaits this before it ends, so that the end-of-test check does not find that connection
+    /// still open. A connection that never closes makes the test run into its timeout, which lists it.
+    /// </summary>
+    protected static async Deferred<bool> WhenConnectionsClosed(AsyncCore.Transports.NetworkReactorBase reactor)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        while (reactor.GetConnections().Count > 0)
+        {
+            await reactor.DeferLater(TimeSpan.FromMilliseconds(5));
+        }
+        return true;
+    }
+
     /// <summary>Nothing to do: the janitor starts in the constructor, so that it covers the test's whole flow.</summary>
     public virtual ValueTask InitializeAsync() => ValueTask.CompletedTask;
 

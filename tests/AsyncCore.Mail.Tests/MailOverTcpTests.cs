@@ -25,10 +25,7 @@ public sealed class MailOverTcpTests : ReactorTestBase
         // The result comes with the reply to the message (as Twisted's sender's); QUIT and the close follow, on the
         // server's side first, then on the client's, which must be gone too before the end-of-test check.
         await watch.Closed;
-        while (reactor.GetConnections().Count > 0)
-        {
-            await reactor.DeferLater(TimeSpan.FromMilliseconds(5));
-        }
+        await WhenConnectionsClosed(reactor);
         await port.StopListening();
         return true;
     });

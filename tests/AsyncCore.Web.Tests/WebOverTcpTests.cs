@@ -70,6 +70,7 @@ public sealed class WebOverTcpTests : ReactorTestBase
         Assert.True(results.TransferEncodingChunked);
         Assert.Equal("one,two", results.pieces);
         Assert.Equal(1, connections);
+        await WhenConnectionsClosed(reactor);
         await port.StopListening();
         await port2.StopListening();
         return true;
@@ -94,6 +95,7 @@ public sealed class WebOverTcpTests : ReactorTestBase
             "GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/3 HTTP/1.1\r\nHost: x\r\n\r\n", 3));
 
         Assert.Equal(["late", "hello:2", "hello:3"], HttpResponse.ParseAll(Encoding.Latin1.GetBytes(text)).Select(r => r.Body));
+        await WhenConnectionsClosed(reactor);
         await port.StopListening();
         return true;
     });
@@ -113,6 +115,7 @@ public sealed class WebOverTcpTests : ReactorTestBase
         }));
 
         Assert.Equal("async later", body);
+        await WhenConnectionsClosed(reactor);
         await port.StopListening();
         return true;
     });
@@ -147,6 +150,7 @@ public sealed class WebOverTcpTests : ReactorTestBase
         Assert.True(request.ClientGone);
         request.Write("nobody reads this");
         request.Finish();
+        await WhenConnectionsClosed(reactor);
         await port.StopListening();
         return true;
     });
@@ -177,6 +181,7 @@ public sealed class WebOverTcpTests : ReactorTestBase
         Assert.Contains("Transfer-Encoding: chunked", output, StringComparison.Ordinal);
         Assert.Contains("one,two", output, StringComparison.Ordinal);
         Assert.Contains("hello:x", output, StringComparison.Ordinal);
+        await WhenConnectionsClosed(reactor);
         await port.StopListening();
         return true;
     });
