@@ -57,6 +57,16 @@ public class DeferredBenchmarks
         return AwaitDeferreds(Deferred.Succeed(1), Deferred.Succeed(2), Deferred.Succeed(3)).Result;
     }
 
+    // Like for like: every awaited value is made fresh in each operation (uncached values, so Task.FromResult allocates
+    // as Deferred.Succeed does), and the method's own result is not a cached task either.
+    private int _a = 100, _b = 200, _c = 300;
+
+    [Benchmark(Description = "async Task awaiting 3 fresh Task.FromResult (uncached values)")]
+    public int AsyncTask_AwaitThreeFresh() => AwaitTaskArgs(Task.FromResult(_a), Task.FromResult(_b), Task.FromResult(_c)).Result;
+
+    [Benchmark(Description = "async Deferred awaiting 3 fresh Deferred.Succeed (same values)")]
+    public int AsyncDeferred_AwaitThreeFresh() => AwaitDeferreds(Deferred.Succeed(_a), Deferred.Succeed(_b), Deferred.Succeed(_c)).Result;
+
     [Benchmark(Description = "await an already-fired Deferred (no suspension)")]
     public int AwaitFired() => AwaitOne(Deferred.Succeed(5)).Result;
 
@@ -92,6 +102,9 @@ public class DeferredBenchmarks
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<int> AwaitTasksUncachedSum() => await s_ten + await s_twenty + await s_thirty;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<int> AwaitTaskArgs(Task<int> a, Task<int> b, Task<int> c) => await a + await b + await c;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<int> AwaitTasks() => await s_one + await s_two + await s_three;

@@ -28,11 +28,12 @@ public abstract partial class Deferred
     internal readonly Deferred Chain;
 
     // Chain state. Only the owner's fields are used; views forward to the owner through Chain.
-    private Stage? _first;
+    // The stages not run yet, as a circular list: _last.Next is the first (one field instead of a head and a tail).
     private Stage? _last;
     /// <summary>
     /// The current result: null (Twisted's None), a <see cref="Failure"/>, an <see cref="IResultSource"/> (a typed value
-    /// stored without boxing in the stage or Deferred that produced it), or any other object (a boxed value).
+    /// stored without boxing in the stage or Deferred that produced it), or any other object (a boxed value). Before the
+    /// chain fires it holds the canceller, if any: read it only once <c>_called</c> is set.
     /// </summary>
     internal object? Current;
     private Deferred? _chainedTo;
@@ -144,10 +145,10 @@ public abstract partial class Deferred
 
     /// <summary>The current result as an object (a boxed value, or a <see cref="Failure"/>), or null.</summary>
     /// <remarks>Reading it does not mark a failure as handled; see <see cref="ConsumeFailure"/>.</remarks>
-    public object? CurrentResult => BoxResult(Chain.Current);
+    public object? CurrentResult => Chain._called ? BoxResult(Chain.Current) : null;
 
     /// <summary>The current failure, when the current result is one; otherwise null.</summary>
-    public Failure? CurrentFailure => Chain.Current as Failure;
+    public Failure? CurrentFailure => Chain._called ? Chain.Current as Failure : null;
 
     private string DebuggerDisplay
     {
@@ -260,9 +261,6 @@ public abstract partial class Deferred
     /// </summary>
     private protected abstract bool InvokeCanceller(out bool hadCanceller);
 
-    /// <summary>Called once, when the chain first fires: drops the canceller (it must not run afterwards).</summary>
-    private protected abstract void ReleaseCanceller();
-
     // ---- firing ---------------------------------------------------------------------------------------------------
 
     internal void StartRunCallbacks(object? result)
@@ -282,8 +280,7 @@ public abstract partial class Deferred
             (_debugInfo ??= new DebugInfo()).Invoker = CaptureCallerStack();
         }
         _called = true;
-        Current = result;
-        ReleaseCanceller();
+        Current = result; // also drops the canceller, which must not run afterwards
         RunCallbacks();
     }
 
@@ -332,29 +329,59 @@ public abstract partial class Deferred
     {
         var c = Chain;
         c.CheckThread();
-        if (c._last is null)
-        {
-            c._first = stage;
-        }
-        else
-        {
-            c._last.Next = stage;
-        }
-        c._last = stage;
+        c.AppendWithoutRunning(stage);
         if (c._called)
         {
             c.RunCallbacks();
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="observer"/> over the settled result now, exactly as a stage appended to a settled chain would
+    /// run (its return value becomes the current result, and stages added meanwhile run after it), without allocating
+    /// the stage. The observer returns its input or a plain result (never a Deferred to chain on). Returns false, doing
+    /// nothing, when the chain is not settled: append a stage instead.
+    /// </summary>
+    internal bool TryObserveSettled<TState>(TState state, int index, Func<TState, int, object?, object?> observer)
+    {
+        var c = Chain;
+        c.CheckThread();
+        if (!c._called || c._paused > 0 || c._runningCallbacks || c._last is not null)
+        {
+            return false;
+        }
+        object? next;
+        c._runningCallbacks = true;
+        try
+        {
+            next = observer(state, index, c.Current);
+        }
+        catch (Exception ex)
+        {
+            next = new Failure(ex);
+        }
+        finally
+        {
+            c._runningCallbacks = false;
+        }
+        if (!ReferenceEquals(next, c.Current) || c._last is not null)
+        {
+            // The result changed (an error consumed), or the observer added stages: settle as the stage loop does.
+            c.Current = next;
+            c.RunCallbacks();
+        }
+        return true;
+    }
+
     private void AppendWithoutRunning(Stage stage)
     {
         if (_last is null)
         {
-            _first = stage;
+            stage.Next = stage;
         }
         else
         {
+            stage.Next = _last.Next;
             _last.Next = stage;
         }
         _last = stage;
@@ -384,12 +411,16 @@ public abstract partial class Deferred
             }
             var finished = true;
             current._chainedTo = null;
-            while (current._first is { } stage)
+            while (current._last is { } last)
             {
-                current._first = stage.Next;
-                if (current._first is null)
+                var stage = last.Next!;
+                if (ReferenceEquals(stage, last))
                 {
                     current._last = null;
+                }
+                else
+                {
+                    last.Next = stage.Next;
                 }
                 stage.Next = null;
 

@@ -64,7 +64,11 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
         }
         for (var i = 0; i < _inputs.Length; i++)
         {
-            _inputs[i].AddStage(new Collect(this, i));
+            // An input that already has its result is counted at once, without allocating a stage for it.
+            if (!_inputs[i].TryObserveSettled(this, i, static (list, index, result) => list.OnInputFired(index, result)))
+            {
+                _inputs[i].AddStage(new Collect(this, i));
+            }
         }
     }
 

@@ -33,8 +33,9 @@ namespace AsyncCore;
 [AsyncMethodBuilder(typeof(DeferredMethodBuilder<>))]
 public class Deferred<T> : Deferred, IResultSource<T>
 {
-    private Action<Deferred<T>>? _canceller;
-    private T _value = default!;
+    // Not initialised in code: the runtime zeroes it, and an explicit "= default" costs a store in every Deferred.
+    [AllowNull]
+    private T _value;
 
     /// <summary>Creates an unfired Deferred without a canceller.</summary>
     public Deferred()
@@ -49,7 +50,9 @@ public class Deferred<T> : Deferred, IResultSource<T>
     public Deferred(Action<Deferred<T>> canceller)
     {
         ArgumentNullException.ThrowIfNull(canceller);
-        _canceller = canceller;
+        // Until the Deferred fires, its result slot holds the canceller (firing replaces it, which also releases it):
+        // one field less in every Deferred, most of which have no canceller.
+        Current = canceller;
     }
 
     /// <summary>A typed view of an existing chain.</summary>
@@ -165,7 +168,8 @@ public class Deferred<T> : Deferred, IResultSource<T>
 
     private protected override bool InvokeCanceller(out bool hadCanceller)
     {
-        var canceller = _canceller;
+        // Only called while unfired, when the result slot holds the canceller if there is one.
+        var canceller = Current as Action<Deferred<T>>;
         hadCanceller = canceller is not null || HasInternalCanceller;
         if (canceller is not null)
         {
@@ -180,8 +184,6 @@ public class Deferred<T> : Deferred, IResultSource<T>
 
     /// <summary>Built-in cancellation; returns true when it completes asynchronously.</summary>
     private protected virtual bool CancelInternally() => false;
-
-    private protected override void ReleaseCanceller() => _canceller = null;
 
     // ---- callbacks ------------------------------------------------------------------------------------------------
 

@@ -4,6 +4,25 @@ namespace AsyncCore.Tests.Deferreds;
 public class DeferredCancellationTests
 {
     [Fact]
+    public void UnfiredDeferredWithCanceller_ShowsNoCurrentResult_AndFiringReleasesTheCanceller()
+    {
+        var calls = 0;
+        var d = new Deferred<object?>(_ => calls++);
+
+        // The canceller is kept where the result will go; it must never show through as a result.
+        Assert.Null(d.CurrentResult);
+        Assert.Null(d.CurrentFailure);
+        Assert.Null(d.ConsumeFailure());
+        Assert.False(d.HasResult);
+
+        d.Callback("value");
+        d.Cancel();
+
+        Assert.Equal("value", d.CurrentResult);
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
     public void Cancel_FromItsOwnCanceller_RunsTheCancellerOnceAndFails()
     {
         // Reliability (issue 18): this recursed until the stack overflowed and aborted the process.

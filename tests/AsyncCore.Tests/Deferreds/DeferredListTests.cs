@@ -123,6 +123,24 @@ public class DeferredListTests
     }
 
     [Fact]
+    public void DeferredList_AlreadyFailedInputWithConsumeErrors_IsConsumedAndReportsNothing()
+    {
+        // Inputs that fired before the list are counted without a stage: the consumed error must still be consumed.
+        var tracker = new UnhandledFailureTracker("test");
+        using (tracker.Install())
+        {
+            var a = Deferred.Fail<int>(new IOException());
+            Assert.Equal(1, tracker.PendingCount);
+
+            var list = new DeferredList<int>([a], consumeErrors: true);
+
+            Assert.Null(a.CurrentFailure);
+            Assert.False(DeferredAssert.SuccessResultOf(list)[0].Success);
+            Assert.Equal(0, tracker.PendingCount);
+        }
+    }
+
+    [Fact]
     public void DeferredList_ConsumeErrorsWithFireOnOneErrback_FailsWithFirstErrorAndConsumesInput()
     {
         var a = new Deferred<int>();
