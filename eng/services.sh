@@ -33,7 +33,8 @@ fail() { say "error: $*"; exit 1; }
 # ------------------------------------------------------------------------------------------------------------ install
 install_packages() {
   local needed=() p
-  for p in postgresql mariadb-server redis-server; do
+  # The servers, and clang + zlib1g-dev for the native-AOT smoke test (tests/AsyncCore.Samples.Tests/AotSmokeTests).
+  for p in postgresql mariadb-server redis-server clang zlib1g-dev; do
     if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]]; then
       needed+=("$p")
     fi
