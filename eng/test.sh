@@ -28,9 +28,11 @@ if ! dotnet build AsyncCore.sln -c "$config" -nologo -v:q; then
 fi
 
 status=0
-for project in tests/*/*.Tests.csproj; do
+# The project's test projects, and the test projects of sample libraries (samples/TestingAnotherLibrary).
+for project in tests/*/*.Tests.csproj samples/*/*.Tests/*.Tests.csproj; do
+  [ -e "$project" ] || continue
   name=$(basename "$project" .csproj)
-  dll="tests/$name/bin/$config/net10.0/$name.dll"
+  dll="$(dirname "$project")/bin/$config/net10.0/$name.dll"
   echo "== $name" >&2
   if ! dotnet "$dll" -noColor -noLogo -result-ctrf "$results/$name.json" ${TEST_FILTER:+$TEST_FILTER}; then
     status=1
