@@ -44,6 +44,35 @@ public class TestJanitorTests
     }
 
     [Fact]
+    public void Verify_LeakedTimer_InDebug_ShowsWhereItWasScheduled()
+    {
+        using var janitor = new TestJanitor("leaky timer debug", debug: true);
+        var clock = new Clock();
+        janitor.Watch(clock);
+        ScheduleAndForget(clock);
+        var e = Assert.Throws<AsyncCoreAssertionException>(janitor.Verify);
+        Assert.Contains("Scheduled at:", e.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(ScheduleAndForget), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_LeakedReactorTimer_InDebug_ShowsWhereItWasScheduled()
+    {
+        using var janitor = new TestJanitor("real leaky timer debug", debug: true);
+        await ReactorTestRunner.RunAsync(reactor =>
+        {
+            ScheduleAndForget(reactor);
+            return Deferred.Succeed<object?>(null);
+        }, janitor, TimeSpan.FromSeconds(30), debug: true, cancellationToken: TestContext.Current.CancellationToken);
+        var problem = Assert.Single(janitor.FindProblems());
+        Assert.Contains("Scheduled at:", problem, StringComparison.Ordinal);
+        Assert.Contains(nameof(ScheduleAndForget), problem, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ScheduleAndForget(IReactorTime clock) => clock.CallLater(TimeSpan.FromMinutes(5), () => { });
+
+    [Fact]
     public void Verify_LeakedPortAndConnection_OnTheMemoryReactor_Fail()
     {
         using var janitor = new TestJanitor("leaky network");

@@ -21,6 +21,9 @@ internal sealed class DelayedCall : IDelayedCall
     /// <summary>The due time in <see cref="TimeSpan"/> ticks on the reactor's <see cref="ReactorBase.Now"/> scale (the heap's key).</summary>
     internal long DueTicks;
     internal long Sequence;
+
+    /// <summary>In debug mode, the stack that scheduled the call (shown by <see cref="ToString"/>).</summary>
+    internal System.Diagnostics.StackTrace? Creator;
     internal int HeapIndex = -1;
 
     /// <inheritdoc />
@@ -92,6 +95,7 @@ internal sealed class DelayedCall : IDelayedCall
     {
         var state = Called ? "called" : Cancelled ? "cancelled" : "pending";
         var name = _callable is null ? "" : " " + ReactorBase.DescribeCallable(_callable);
-        return string.Create(CultureInfo.InvariantCulture, $"<DelayedCall at {DueTime.TotalSeconds:0.000}s {state}{name}>");
+        var text = string.Create(CultureInfo.InvariantCulture, $"<DelayedCall at {DueTime.TotalSeconds:0.000}s {state}{name}>");
+        return Creator is null ? text : text + Environment.NewLine + "Scheduled at:" + Environment.NewLine + Creator;
     }
 }

@@ -279,7 +279,12 @@ public abstract partial class ReactorBase : IReactor
     /// <summary>Schedules <paramref name="callable"/> at <paramref name="dueTicks"/> on the <see cref="NowTicks"/> scale.</summary>
     internal DelayedCall CallAt(long dueTicks, Action callable)
     {
-        var call = new DelayedCall(this, dueTicks, callable) { Sequence = _sequence++ };
+        var call = new DelayedCall(this, dueTicks, callable)
+        {
+            Sequence = _sequence++,
+            // Debug mode: remember who scheduled it, for reports of calls left pending (Twisted's DelayedCall.debug).
+            Creator = DebugInfo.Capturing ? new System.Diagnostics.StackTrace(1, true) : null,
+        };
         _timers.Insert(call);
         OnTimersChanged();
         return call;

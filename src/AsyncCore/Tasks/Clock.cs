@@ -108,7 +108,9 @@ public sealed class Clock : TimeProvider, IReactorTime
 
     private ClockCall At(TimeSpan due, Action callable)
     {
-        var call = new ClockCall(this, due, callable);
+        // In debug mode (Deferred.Debug, or a debug tracker on this thread such as a test's), remember who scheduled the
+        // call: a test that leaves it pending is then told where it came from, as Twisted's DelayedCall.debug does.
+        var call = new ClockCall(this, due, callable) { Creator = DebugInfo.Capturing ? new System.Diagnostics.StackTrace(2, true) : null };
         Insert(call);
         return call;
     }
@@ -133,6 +135,8 @@ public sealed class Clock : TimeProvider, IReactorTime
     private sealed class ClockCall(Clock clock, TimeSpan dueTime, Action callable) : IDelayedCall
     {
         public TimeSpan DueTime { get; private set; } = dueTime;
+
+        public System.Diagnostics.StackTrace? Creator { get; init; }
 
         public bool Called { get; private set; }
 
@@ -179,7 +183,9 @@ public sealed class Clock : TimeProvider, IReactorTime
             }
         }
 
-        public override string ToString() => $"<DelayedCall at {DueTime}: {(Called ? "called" : Cancelled ? "cancelled" : "pending")}>";
+        public override string ToString() =>
+            $"<DelayedCall at {DueTime}: {(Called ? "called" : Cancelled ? "cancelled" : "pending")}>" +
+            (Creator is null ? "" : Environment.NewLine + "Scheduled at:" + Environment.NewLine + Creator);
     }
 
     /// <summary>A <see cref="TimeProvider"/> timer made of clock calls.</summary>
