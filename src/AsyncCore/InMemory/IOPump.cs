@@ -109,6 +109,15 @@ public sealed class IOPump
     private static bool Move(FakeTransport from, FakeTransport to)
     {
         var moved = false;
+        if (to.Disconnected)
+        {
+            // Bytes written towards a closed end are lost, as on a socket whose peer has gone.
+            while (from.TryTakeChunk(out _))
+            {
+                moved = true;
+            }
+            return moved;
+        }
         while (!to.ReadPaused && !to.Disconnected && from.TryTakeChunk(out var chunk))
         {
             to.Protocol.DataReceived(chunk);
@@ -118,7 +127,12 @@ public sealed class IOPump
         {
             from.EndOfStreamSent = true;
             moved = true;
-            if (to.Protocol is IHalfCloseableProtocol halfCloseable)
+            if (to.WriteClosed)
+            {
+                // Both directions are finished: a clean close, as the socket transports do.
+                to.LoseConnection();
+            }
+            else if (to.Protocol is IHalfCloseableProtocol halfCloseable)
             {
                 (from.Protocol as IHalfCloseableProtocol)?.WriteConnectionLost();
                 halfCloseable.ReadConnectionLost();
@@ -138,7 +152,9 @@ public sealed class IOPump
         {
             return false;
         }
-        FakeTransport? closing = ClientTransport.ReadyToClose ? ClientTransport : ServerTransport.ReadyToClose ? ServerTransport : null;
+        FakeTransport? closing = ClientTransport.ReadyToClose && !ClientTransport.Disconnected ? ClientTransport
+            : ServerTransport.ReadyToClose && !ServerTransport.Disconnected ? ServerTransport
+            : null;
         if (closing is null)
         {
             return false;
@@ -160,9 +176,30 @@ public sealed class IOPump
             // Deliver what the other side still has queued for the closing side? No: the closing side stops reading, as a
             // socket does after close; the other side sees a clean end of stream.
             closing.Lose(new Failure(new ConnectionDoneException()));
-            other.Lose(new Failure(new ConnectionDoneException()));
+            if (other.Disconnected || other.Disconnecting || other.WriteClosed)
+            {
+                // Closing too, or done writing already: with this end gone both directions are finished, as a socket
+                // closes cleanly when end of stream arrives after its own write side was shut down.
+                other.Lose(new Failure(new ConnectionDoneException()));
+            }
+            else if (closing.EndOfStreamSent)
+            {
+                // The peer already saw the end of the stream (a half-close before this close): it closes when it
+                // chooses, as on TCP.
+            }
+            else if (other.Protocol is IHalfCloseableProtocol halfCloseable)
+            {
+                // As on TCP, a peer that handles half-close sees only the end of the stream (it cannot tell a close from
+                // a half-close), and closes when it chooses.
+                closing.EndOfStreamSent = true;
+                halfCloseable.ReadConnectionLost();
+            }
+            else
+            {
+                other.Lose(new Failure(new ConnectionDoneException()));
+            }
         }
-        if (!_bothDisconnected.Called)
+        if (ClientTransport.Disconnected && ServerTransport.Disconnected && !_bothDisconnected.Called)
         {
             _bothDisconnected.Callback(null);
         }
