@@ -106,6 +106,19 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public async Task BulkMail_SendsToEveryRecipientBothWays_AndCountsTheRefused()
+    {
+        var (code, lines, errors) = await SampleRun.RunToEnd("BulkMail", ["200"]);
+
+        Assert.True(code == 0, string.Join('\n', lines) + errors);
+        Assert.Contains("DeferredList: 196 delivered, 4 refused", lines);
+        Assert.Contains("Cooperator: 196 delivered, 4 refused", lines);
+        Assert.Contains("  Cooperator: 200/200", lines);
+        Assert.Equal("the server received 392 messages", lines[^1]);
+        Assert.DoesNotContain("Unhandled error", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PortForward_RelaysAConnectionAndStopsOnSigterm()
     {
         // The target: a one-connection server that answers in upper case.
