@@ -37,6 +37,15 @@ internal sealed class HttpChannel : Protocol
         Closed,
     }
 
+    /// <summary>What the one timer of the connection is waiting for.</summary>
+    private enum Wait
+    {
+        None,
+        Idle,
+        Headers,
+        Body,
+    }
+
     private static readonly Action<ILogger, string, string, Exception?> s_renderFailed =
         LoggerMessage.Define<string, string>(LogLevel.Error, new EventId(1, "RenderFailed"), "Rendering {Method} {Uri} failed");
 
@@ -56,6 +65,8 @@ internal sealed class HttpChannel : Protocol
     private Request? _current;
     private bool _parsing;
     private bool _paused;
+    private Wait _waiting;
+    private IDelayedCall? _timer;
 
     public HttpChannel(Site site)
     {
@@ -64,6 +75,12 @@ internal sealed class HttpChannel : Protocol
     }
 
     internal ITransport? TransportOrNullForRequest => TransportOrNull;
+
+    public override void ConnectionMade()
+    {
+        base.ConnectionMade();
+        UpdateTimer(dataArrived: false);
+    }
 
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
@@ -77,12 +94,13 @@ internal sealed class HttpChannel : Protocol
             _paused = true;
             Transport.PauseProducing();
         }
-        Parse();
+        Parse(dataArrived: true);
     }
 
     public override void ConnectionLost(Failure reason)
     {
         _state = State.Closed;
+        StopTimer();
         _current?.ConnectionLost(reason);
         _current = null;
         base.ConnectionLost(reason);
@@ -107,7 +125,7 @@ internal sealed class HttpChannel : Protocol
             _paused = false;
             Transport.ResumeProducing();
         }
-        Parse();
+        Parse(dataArrived: false);
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -132,7 +150,7 @@ internal sealed class HttpChannel : Protocol
         _end += data.Length;
     }
 
-    private void Parse()
+    private void Parse(bool dataArrived)
     {
         // Finish called from inside a render re-enters here; the outer loop goes on instead.
         if (_parsing)
@@ -150,6 +168,73 @@ internal sealed class HttpChannel : Protocol
         {
             _parsing = false;
         }
+        UpdateTimer(dataArrived);
+    }
+
+    /// <summary>
+    /// Sets the connection's one timer for what it now waits for (the slowloris defence): the next request
+    /// (<see cref="WebServerOptions.IdleTimeout"/>, restarted by nothing but a request starting), the end of the
+    /// request line and headers (<see cref="WebServerOptions.HeaderReadTimeout"/>, counted from the request's first
+    /// byte and not restarted by more bytes, so trickling them does not help), or more of the body
+    /// (<see cref="WebServerOptions.IdleTimeout"/>, restarted by each read). While a response is pending the render
+    /// owns the time and no timer runs.
+    /// </summary>
+    private void UpdateTimer(bool dataArrived)
+    {
+        var wait = _state switch
+        {
+            State.RequestLine when _end == _start => Wait.Idle,
+            State.RequestLine or State.Headers => Wait.Headers,
+            State.Body or State.ChunkSize or State.ChunkData or State.ChunkEnd or State.Trailers => Wait.Body,
+            _ => Wait.None,
+        };
+        if (wait == _waiting && (wait != Wait.Body || !dataArrived))
+        {
+            return;
+        }
+        StopTimer();
+        var clock = _site.Clock;
+        var period = wait switch
+        {
+            Wait.Idle or Wait.Body => _options.IdleTimeout,
+            Wait.Headers => _options.HeaderReadTimeout,
+            _ => null,
+        };
+        if (clock is null || period is null)
+        {
+            return;
+        }
+        _waiting = wait;
+        _timer = clock.CallLater(period.Value, TimedOut);
+    }
+
+    private void StopTimer()
+    {
+        if (_timer is { Active: true })
+        {
+            _timer.Cancel();
+        }
+        _timer = null;
+        _waiting = Wait.None;
+    }
+
+    private void TimedOut()
+    {
+        var waited = _waiting;
+        _timer = null;
+        _waiting = Wait.None;
+        if (_state == State.Closed)
+        {
+            return;
+        }
+        if (waited == Wait.Idle)
+        {
+            // Nothing of a next request was sent: there is no one to answer (RFC 9112 9.5 lets a server close).
+            _state = State.Closed;
+            Transport.LoseConnection();
+            return;
+        }
+        Refuse(408, waited == Wait.Headers ? "Request header read timed out" : "Request body read timed out");
     }
 
     /// <summary>Takes one step of the grammar; false when more bytes are needed or the parser must wait.</summary>
@@ -419,6 +504,7 @@ internal sealed class HttpChannel : Protocol
     private bool Dispatch()
     {
         _body.Position = 0;
+        StopTimer(); // The request is in: the next one's deadlines start afresh.
         var request = new Request(this, _method, _uri, _version, _headers, _body);
         var connection = _headers.Get("Connection") ?? "";
         request.Persistent = _version == "HTTP/1.1"
@@ -537,6 +623,7 @@ internal sealed class HttpChannel : Protocol
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        408 => "Request Timeout",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
