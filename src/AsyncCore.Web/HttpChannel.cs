@@ -113,6 +113,8 @@ internal sealed class HttpChannel : Protocol
             return;
         }
         _current = null;
+        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), $"{request.Method} {request.Uri} {request.ClientVersion}",
+            request.ResponseCode, request.SentLength, request.GetHeader("Referer"), request.GetHeader("User-Agent"));
         if (!request.Persistent)
         {
             _state = State.Closed;
@@ -587,8 +589,12 @@ internal sealed class HttpChannel : Protocol
         {
             return false;
         }
+        // The request line is known once the parser is past it (its fields are set as it moves to the headers).
+        var known = _state is not (State.RequestLine or State.Waiting);
         _state = State.Closed;
         var body = $"{code} {ReasonPhrase(code)}\n{reason}\n";
+        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), known ? $"{_method} {_uri} {_version}" : null,
+            code, body.Length, known ? _headers.Get("Referer") : null, known ? _headers.Get("User-Agent") : null);
         var head = $"HTTP/1.1 {code} {ReasonPhrase(code)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
         Transport.Write(Encoding.ASCII.GetBytes(head + body));
         Transport.LoseConnection();

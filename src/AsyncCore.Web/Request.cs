@@ -78,6 +78,10 @@ public sealed class Request
     /// <summary>True once <see cref="Finish"/> was called.</summary>
     public bool Finished { get; private set; }
 
+    /// <summary>The bytes of response body written so far (status line, headers and chunk framing not counted), as the
+    /// access log reports them (Twisted's <c>sentLength</c>).</summary>
+    public long SentLength { get; private set; }
+
     /// <summary>True once the connection was lost before the response was finished.</summary>
     public bool ClientGone { get; private set; }
 
@@ -136,6 +140,7 @@ public sealed class Request
         {
             return;
         }
+        SentLength += data.Length;
         var transport = _channel.Transport;
         if (_chunked)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using AsyncCore.Protocols;
+using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Web;
 
@@ -25,6 +26,16 @@ public class Site : ServerFactory
 
     /// <summary>The clock of the timeouts and log timestamps, or null when timeouts are not enforced.</summary>
     public IReactorTime? Clock { get; }
+
+    /// <summary>
+    /// Where each request is logged, one line at <see cref="LogLevel.Information"/> in the combined log format
+    /// (<c>host ident user [time] "request line" status bytes "referer" "user agent"</c>, Twisted's
+    /// <c>combinedLogFormatter</c>), when its response is finished or it is refused. By default the category
+    /// <c>AsyncCore.Web.Access</c> of <see cref="AsyncCoreLogging"/>'s factory.
+    /// </summary>
+    public ILogger AccessLogger { get; init; } = s_accessLogger;
+
+    private static readonly ILogger s_accessLogger = AsyncCoreLogging.CreateLogger(AccessLog.Category);
 
     /// <summary>The root of the tree.</summary>
     public Resource Root { get; }
