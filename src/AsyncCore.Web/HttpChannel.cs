@@ -604,7 +604,7 @@ internal sealed class HttpChannel : Protocol
     private static bool HasToken(string header, string token) =>
         header.Split(',').Any(t => string.Equals(t.Trim(), token, StringComparison.OrdinalIgnoreCase));
 
-    private static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
+    internal static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
 
     internal static string ReasonPhrase(int code) => code switch
     {

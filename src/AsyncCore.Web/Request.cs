@@ -21,6 +21,7 @@ public sealed class Request
     private readonly HttpChannel _channel;
     private List<Deferred<object?>>? _finishWaiters;
     private bool _chunked;
+    private Dictionary<string, string>? _cookies;
 
     internal Request(HttpChannel channel, string method, string uri, string version, Headers headers, MemoryStream content)
     {
@@ -90,6 +91,41 @@ public sealed class Request
 
     /// <summary>The first value of a query argument, or null.</summary>
     public string? GetArg(string name) => Args.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+
+    /// <summary>The cookies the client sent (its <c>Cookie</c> fields), by name; a name sent twice keeps its first
+    /// value. Values are as sent, without surrounding quotes (Twisted's <c>received_cookies</c>).</summary>
+    public IReadOnlyDictionary<string, string> Cookies => _cookies ??= Web.Cookies.Parse(RequestHeaders.GetAll("Cookie"));
+
+    /// <summary>The value of a cookie the client sent, or null.</summary>
+    public string? GetCookie(string name) => Cookies.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>
+    /// Adds a <c>Set-Cookie</c> field to the response (Twisted's <c>addCookie</c>).
+    /// </summary>
+    /// <param name="name">A token.</param>
+    /// <param name="value">Visible ASCII without spaces, <c>"</c>, <c>,</c>, <c>;</c> or <c>\</c> (optionally wrapped
+    /// in double quotes): encode anything else, for example with <see cref="System.Uri.EscapeDataString(string)"/>.</param>
+    /// <param name="expires">When the cookie expires (sent in UTC); a session cookie when null.</param>
+    /// <param name="domain">The <c>Domain</c> attribute.</param>
+    /// <param name="path">The <c>Path</c> attribute.</param>
+    /// <param name="maxAge">The <c>Max-Age</c> attribute in whole seconds (wins over <paramref name="expires"/> in
+    /// browsers); zero deletes the cookie.</param>
+    /// <param name="secure">Sent over HTTPS only.</param>
+    /// <param name="httpOnly">Hidden from scripts.</param>
+    /// <param name="sameSite">The <c>SameSite</c> attribute; <see cref="SameSite.None"/> needs <paramref name="secure"/>.</param>
+    /// <exception cref="ArgumentException">A name, value or attribute a browser would misread, or <c>SameSite=None</c>
+    /// without <c>Secure</c>.</exception>
+    /// <exception cref="InvalidOperationException">The headers were already sent.</exception>
+    public void AddCookie(string name, string value, DateTimeOffset? expires = null, string? domain = null, string? path = null,
+        TimeSpan? maxAge = null, bool secure = false, bool httpOnly = false, SameSite? sameSite = null)
+    {
+        var field = Web.Cookies.Format(name, value, expires, domain, path, maxAge, secure, httpOnly, sameSite);
+        if (StartedWriting)
+        {
+            throw new InvalidOperationException("Request.AddCookie called after the headers were sent.");
+        }
+        ResponseHeaders.Add("Set-Cookie", field);
+    }
 
     /// <summary>Sets a response header (replacing any of that name).</summary>
     public void SetHeader(string name, string value) => ResponseHeaders.Set(name, value);
