@@ -563,7 +563,7 @@ internal sealed class HttpChannel : Protocol
         request.Finish();
     }
 
-    private void Fail(Request request, Failure failure)
+    internal void Fail(Request request, Failure failure)
     {
         // Logged as Twisted's Request.processingFailed does, whether or not the client is still there to be told.
         s_renderFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<Site>(), request.Method, request.Uri, failure.Value);

@@ -16,7 +16,7 @@ namespace AsyncCore.Web;
 /// an HTTP/1.0 one. Once the client has gone away, writes and <see cref="Finish"/> do nothing and the Deferreds of
 /// <see cref="NotifyFinish"/> have failed, so a render that finishes later can stop early.
 /// </remarks>
-public sealed class Request
+public sealed class Request : IConsumer
 {
     private readonly HttpChannel _channel;
     private List<Deferred<object?>>? _finishWaiters;
@@ -224,6 +224,36 @@ public sealed class Request
             waiter.Callback(null);
         }
     }
+
+    /// <summary>
+    /// Registers a producer of the response body with the connection (Twisted's <c>registerProducer</c>): the transport
+    /// pauses a streaming one, or asks a pull one for more, as the client reads. Once the client has gone away the
+    /// producer is stopped at once.
+    /// </summary>
+    public void RegisterProducer(IProducer producer, bool streaming)
+    {
+        ArgumentNullException.ThrowIfNull(producer);
+        if (ClientGone)
+        {
+            producer.StopProducing();
+            return;
+        }
+        _channel.Transport.RegisterProducer(producer, streaming);
+    }
+
+    /// <summary>Unregisters the producer of <see cref="RegisterProducer"/>; nothing once the client has gone away (the
+    /// connection already forgot it).</summary>
+    public void UnregisterProducer()
+    {
+        if (!ClientGone)
+        {
+            _channel.Transport.UnregisterProducer();
+        }
+    }
+
+    /// <summary>Ends a response that cannot be completed: 500 if nothing was sent, else the connection is aborted;
+    /// logged as a render failure.</summary>
+    internal void Fail(Failure failure) => _channel.Fail(this, failure);
 
     internal bool IsHead => Method == "HEAD";
 
