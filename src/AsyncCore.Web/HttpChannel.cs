@@ -536,9 +536,15 @@ internal sealed class HttpChannel : Protocol
         }
         if (result.Later is { } later)
         {
+            request.PendingRender = later;
             later.AddBoth(outcome =>
             {
-                if (outcome.Failure is { } failure)
+                request.PendingRender = null;
+                if (outcome.Failure is { } cancelled && request.ClientGone && cancelled.Value is CancelledException)
+                {
+                    // Cancelled because the client left (Request.ConnectionLost): nobody to answer, nothing went wrong.
+                }
+                else if (outcome.Failure is { } failure)
                 {
                     Fail(request, failure);
                 }

@@ -257,6 +257,9 @@ public sealed class Request : IConsumer
 
     internal bool IsHead => Method == "HEAD";
 
+    /// <summary>The Deferred a render method returned, while it has not fired.</summary>
+    internal Deferred<byte[]>? PendingRender { get; set; }
+
     /// <summary>False once the connection must close after this response (HTTP/1.0 without a length, or asked).</summary>
     internal bool Persistent { get; set; }
 
@@ -274,6 +277,12 @@ public sealed class Request : IConsumer
         foreach (var waiter in waiters ?? [])
         {
             waiter.Errback(reason);
+        }
+        // A render still to deliver its body is told too: its Deferred is cancelled, as the work has no one to go to.
+        if (PendingRender is { Called: false } pending)
+        {
+            PendingRender = null;
+            pending.Cancel();
         }
     }
 
