@@ -37,6 +37,15 @@ internal sealed class HttpChannel : Protocol
         Closed,
     }
 
+    /// <summary>What the one timer of the connection is waiting for.</summary>
+    private enum Wait
+    {
+        None,
+        Idle,
+        Headers,
+        Body,
+    }
+
     private static readonly Action<ILogger, string, string, Exception?> s_renderFailed =
         LoggerMessage.Define<string, string>(LogLevel.Error, new EventId(1, "RenderFailed"), "Rendering {Method} {Uri} failed");
 
@@ -56,6 +65,8 @@ internal sealed class HttpChannel : Protocol
     private Request? _current;
     private bool _parsing;
     private bool _paused;
+    private Wait _waiting;
+    private IDelayedCall? _timer;
 
     public HttpChannel(Site site)
     {
@@ -64,6 +75,12 @@ internal sealed class HttpChannel : Protocol
     }
 
     internal ITransport? TransportOrNullForRequest => TransportOrNull;
+
+    public override void ConnectionMade()
+    {
+        base.ConnectionMade();
+        UpdateTimer(dataArrived: false);
+    }
 
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
@@ -77,12 +94,13 @@ internal sealed class HttpChannel : Protocol
             _paused = true;
             Transport.PauseProducing();
         }
-        Parse();
+        Parse(dataArrived: true);
     }
 
     public override void ConnectionLost(Failure reason)
     {
         _state = State.Closed;
+        StopTimer();
         _current?.ConnectionLost(reason);
         _current = null;
         base.ConnectionLost(reason);
@@ -95,6 +113,8 @@ internal sealed class HttpChannel : Protocol
             return;
         }
         _current = null;
+        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), $"{request.Method} {request.Uri} {request.ClientVersion}",
+            request.ResponseCode, request.SentLength, request.GetHeader("Referer"), request.GetHeader("User-Agent"));
         if (!request.Persistent)
         {
             _state = State.Closed;
@@ -107,7 +127,7 @@ internal sealed class HttpChannel : Protocol
             _paused = false;
             Transport.ResumeProducing();
         }
-        Parse();
+        Parse(dataArrived: false);
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -132,7 +152,7 @@ internal sealed class HttpChannel : Protocol
         _end += data.Length;
     }
 
-    private void Parse()
+    private void Parse(bool dataArrived)
     {
         // Finish called from inside a render re-enters here; the outer loop goes on instead.
         if (_parsing)
@@ -150,6 +170,73 @@ internal sealed class HttpChannel : Protocol
         {
             _parsing = false;
         }
+        UpdateTimer(dataArrived);
+    }
+
+    /// <summary>
+    /// Sets the connection's one timer for what it now waits for (the slowloris defence): the next request
+    /// (<see cref="WebServerOptions.IdleTimeout"/>, restarted by nothing but a request starting), the end of the
+    /// request line and headers (<see cref="WebServerOptions.HeaderReadTimeout"/>, counted from the request's first
+    /// byte and not restarted by more bytes, so trickling them does not help), or more of the body
+    /// (<see cref="WebServerOptions.IdleTimeout"/>, restarted by each read). While a response is pending the render
+    /// owns the time and no timer runs.
+    /// </summary>
+    private void UpdateTimer(bool dataArrived)
+    {
+        var wait = _state switch
+        {
+            State.RequestLine when _end == _start => Wait.Idle,
+            State.RequestLine or State.Headers => Wait.Headers,
+            State.Body or State.ChunkSize or State.ChunkData or State.ChunkEnd or State.Trailers => Wait.Body,
+            _ => Wait.None,
+        };
+        if (wait == _waiting && (wait != Wait.Body || !dataArrived))
+        {
+            return;
+        }
+        StopTimer();
+        var clock = _site.Clock;
+        var period = wait switch
+        {
+            Wait.Idle or Wait.Body => _options.IdleTimeout,
+            Wait.Headers => _options.HeaderReadTimeout,
+            _ => null,
+        };
+        if (clock is null || period is null)
+        {
+            return;
+        }
+        _waiting = wait;
+        _timer = clock.CallLater(period.Value, TimedOut);
+    }
+
+    private void StopTimer()
+    {
+        if (_timer is { Active: true })
+        {
+            _timer.Cancel();
+        }
+        _timer = null;
+        _waiting = Wait.None;
+    }
+
+    private void TimedOut()
+    {
+        var waited = _waiting;
+        _timer = null;
+        _waiting = Wait.None;
+        if (_state == State.Closed)
+        {
+            return;
+        }
+        if (waited == Wait.Idle)
+        {
+            // Nothing of a next request was sent: there is no one to answer (RFC 9112 9.5 lets a server close).
+            _state = State.Closed;
+            Transport.LoseConnection();
+            return;
+        }
+        Refuse(408, waited == Wait.Headers ? "Request header read timed out" : "Request body read timed out");
     }
 
     /// <summary>Takes one step of the grammar; false when more bytes are needed or the parser must wait.</summary>
@@ -419,6 +506,7 @@ internal sealed class HttpChannel : Protocol
     private bool Dispatch()
     {
         _body.Position = 0;
+        StopTimer(); // The request is in: the next one's deadlines start afresh.
         var request = new Request(this, _method, _uri, _version, _headers, _body);
         var connection = _headers.Get("Connection") ?? "";
         request.Persistent = _version == "HTTP/1.1"
@@ -448,9 +536,15 @@ internal sealed class HttpChannel : Protocol
         }
         if (result.Later is { } later)
         {
+            request.PendingRender = later;
             later.AddBoth(outcome =>
             {
-                if (outcome.Failure is { } failure)
+                request.PendingRender = null;
+                if (outcome.Failure is { } cancelled && request.ClientGone && cancelled.Value is CancelledException)
+                {
+                    // Cancelled because the client left (Request.ConnectionLost): nobody to answer, nothing went wrong.
+                }
+                else if (outcome.Failure is { } failure)
                 {
                     Fail(request, failure);
                 }
@@ -475,7 +569,7 @@ internal sealed class HttpChannel : Protocol
         request.Finish();
     }
 
-    private void Fail(Request request, Failure failure)
+    internal void Fail(Request request, Failure failure)
     {
         // Logged as Twisted's Request.processingFailed does, whether or not the client is still there to be told.
         s_renderFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<Site>(), request.Method, request.Uri, failure.Value);
@@ -501,8 +595,12 @@ internal sealed class HttpChannel : Protocol
         {
             return false;
         }
+        // The request line is known once the parser is past it (its fields are set as it moves to the headers).
+        var known = _state is not (State.RequestLine or State.Waiting);
         _state = State.Closed;
         var body = $"{code} {ReasonPhrase(code)}\n{reason}\n";
+        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), known ? $"{_method} {_uri} {_version}" : null,
+            code, body.Length, known ? _headers.Get("Referer") : null, known ? _headers.Get("User-Agent") : null);
         var head = $"HTTP/1.1 {code} {ReasonPhrase(code)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
         Transport.Write(Encoding.ASCII.GetBytes(head + body));
         Transport.LoseConnection();
@@ -512,7 +610,7 @@ internal sealed class HttpChannel : Protocol
     private static bool HasToken(string header, string token) =>
         header.Split(',').Any(t => string.Equals(t.Trim(), token, StringComparison.OrdinalIgnoreCase));
 
-    private static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
+    internal static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
 
     internal static string ReasonPhrase(int code) => code switch
     {
@@ -537,6 +635,7 @@ internal sealed class HttpChannel : Protocol
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        408 => "Request Timeout",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",

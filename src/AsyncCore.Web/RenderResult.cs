@@ -35,14 +35,16 @@ public readonly struct RenderResult
     /// <summary>The whole body as text, written as UTF-8.</summary>
     public static RenderResult FromString(string body) => FromBytes(Encoding.UTF8.GetBytes(body ?? throw new ArgumentNullException(nameof(body))));
 
-    /// <summary>A body that a Deferred delivers; a failure answers 500.</summary>
+    /// <summary>A body that a Deferred delivers; a failure answers 500. The Deferred is cancelled if the client goes
+    /// away before it fires (an <c>async Deferred</c> method then sees the Deferred it awaits cancelled).</summary>
     public static RenderResult FromDeferred(Deferred<byte[]> later) => new(null, later ?? throw new ArgumentNullException(nameof(later)), false);
 
     /// <summary>A text body that a Deferred delivers, written as UTF-8; a failure answers 500.</summary>
     public static RenderResult FromDeferred(Deferred<string> later)
     {
         ArgumentNullException.ThrowIfNull(later);
-        var bytes = new Deferred<byte[]>();
+        // Cancelling the body (the client went away) cancels the render it comes from.
+        var bytes = new Deferred<byte[]>(_ => later.Cancel());
         later.AddBoth(outcome =>
         {
             if (outcome.Failure is { } failure)

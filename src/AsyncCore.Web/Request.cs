@@ -16,11 +16,12 @@ namespace AsyncCore.Web;
 /// an HTTP/1.0 one. Once the client has gone away, writes and <see cref="Finish"/> do nothing and the Deferreds of
 /// <see cref="NotifyFinish"/> have failed, so a render that finishes later can stop early.
 /// </remarks>
-public sealed class Request
+public sealed class Request : IConsumer
 {
     private readonly HttpChannel _channel;
     private List<Deferred<object?>>? _finishWaiters;
     private bool _chunked;
+    private Dictionary<string, string>? _cookies;
 
     internal Request(HttpChannel channel, string method, string uri, string version, Headers headers, MemoryStream content)
     {
@@ -78,6 +79,10 @@ public sealed class Request
     /// <summary>True once <see cref="Finish"/> was called.</summary>
     public bool Finished { get; private set; }
 
+    /// <summary>The bytes of response body written so far (status line, headers and chunk framing not counted), as the
+    /// access log reports them (Twisted's <c>sentLength</c>).</summary>
+    public long SentLength { get; private set; }
+
     /// <summary>True once the connection was lost before the response was finished.</summary>
     public bool ClientGone { get; private set; }
 
@@ -86,6 +91,41 @@ public sealed class Request
 
     /// <summary>The first value of a query argument, or null.</summary>
     public string? GetArg(string name) => Args.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+
+    /// <summary>The cookies the client sent (its <c>Cookie</c> fields), by name; a name sent twice keeps its first
+    /// value. Values are as sent, without surrounding quotes (Twisted's <c>received_cookies</c>).</summary>
+    public IReadOnlyDictionary<string, string> Cookies => _cookies ??= Web.Cookies.Parse(RequestHeaders.GetAll("Cookie"));
+
+    /// <summary>The value of a cookie the client sent, or null.</summary>
+    public string? GetCookie(string name) => Cookies.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>
+    /// Adds a <c>Set-Cookie</c> field to the response (Twisted's <c>addCookie</c>).
+    /// </summary>
+    /// <param name="name">A token.</param>
+    /// <param name="value">Visible ASCII without spaces, <c>"</c>, <c>,</c>, <c>;</c> or <c>\</c> (optionally wrapped
+    /// in double quotes): encode anything else, for example with <see cref="System.Uri.EscapeDataString(string)"/>.</param>
+    /// <param name="expires">When the cookie expires (sent in UTC); a session cookie when null.</param>
+    /// <param name="domain">The <c>Domain</c> attribute.</param>
+    /// <param name="path">The <c>Path</c> attribute.</param>
+    /// <param name="maxAge">The <c>Max-Age</c> attribute in whole seconds (wins over <paramref name="expires"/> in
+    /// browsers); zero deletes the cookie.</param>
+    /// <param name="secure">Sent over HTTPS only.</param>
+    /// <param name="httpOnly">Hidden from scripts.</param>
+    /// <param name="sameSite">The <c>SameSite</c> attribute; <see cref="SameSite.None"/> needs <paramref name="secure"/>.</param>
+    /// <exception cref="ArgumentException">A name, value or attribute a browser would misread, or <c>SameSite=None</c>
+    /// without <c>Secure</c>.</exception>
+    /// <exception cref="InvalidOperationException">The headers were already sent.</exception>
+    public void AddCookie(string name, string value, DateTimeOffset? expires = null, string? domain = null, string? path = null,
+        TimeSpan? maxAge = null, bool secure = false, bool httpOnly = false, SameSite? sameSite = null)
+    {
+        var field = Web.Cookies.Format(name, value, expires, domain, path, maxAge, secure, httpOnly, sameSite);
+        if (StartedWriting)
+        {
+            throw new InvalidOperationException("Request.AddCookie called after the headers were sent.");
+        }
+        ResponseHeaders.Add("Set-Cookie", field);
+    }
 
     /// <summary>Sets a response header (replacing any of that name).</summary>
     public void SetHeader(string name, string value) => ResponseHeaders.Set(name, value);
@@ -136,6 +176,7 @@ public sealed class Request
         {
             return;
         }
+        SentLength += data.Length;
         var transport = _channel.Transport;
         if (_chunked)
         {
@@ -184,7 +225,40 @@ public sealed class Request
         }
     }
 
+    /// <summary>
+    /// Registers a producer of the response body with the connection (Twisted's <c>registerProducer</c>): the transport
+    /// pauses a streaming one, or asks a pull one for more, as the client reads. Once the client has gone away the
+    /// producer is stopped at once.
+    /// </summary>
+    public void RegisterProducer(IProducer producer, bool streaming)
+    {
+        ArgumentNullException.ThrowIfNull(producer);
+        if (ClientGone)
+        {
+            producer.StopProducing();
+            return;
+        }
+        _channel.Transport.RegisterProducer(producer, streaming);
+    }
+
+    /// <summary>Unregisters the producer of <see cref="RegisterProducer"/>; nothing once the client has gone away (the
+    /// connection already forgot it).</summary>
+    public void UnregisterProducer()
+    {
+        if (!ClientGone)
+        {
+            _channel.Transport.UnregisterProducer();
+        }
+    }
+
+    /// <summary>Ends a response that cannot be completed: 500 if nothing was sent, else the connection is aborted;
+    /// logged as a render failure.</summary>
+    internal void Fail(Failure failure) => _channel.Fail(this, failure);
+
     internal bool IsHead => Method == "HEAD";
+
+    /// <summary>The Deferred a render method returned, while it has not fired.</summary>
+    internal Deferred<byte[]>? PendingRender { get; set; }
 
     /// <summary>False once the connection must close after this response (HTTP/1.0 without a length, or asked).</summary>
     internal bool Persistent { get; set; }
@@ -203,6 +277,12 @@ public sealed class Request
         foreach (var waiter in waiters ?? [])
         {
             waiter.Errback(reason);
+        }
+        // A render still to deliver its body is told too: its Deferred is cancelled, as the work has no one to go to.
+        if (PendingRender is { Called: false } pending)
+        {
+            PendingRender = null;
+            pending.Cancel();
         }
     }
 

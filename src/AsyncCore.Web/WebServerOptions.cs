@@ -1,7 +1,8 @@
 namespace AsyncCore.Web;
 
 /// <summary>The limits every connection of a <see cref="Site"/> enforces; a request over one is refused with a 4xx
-/// answer and the connection is closed.</summary>
+/// answer and the connection is closed. The timeouts run on the <see cref="Site.Clock"/>; a site without one enforces
+/// none.</summary>
 public sealed class WebServerOptions
 {
     /// <summary>The longest request line in bytes (method, target, version); over it: 414 URI Too Long.</summary>
@@ -19,4 +20,20 @@ public sealed class WebServerOptions
     /// <summary>How many bytes of pipelined requests are buffered while a response is pending before the connection
     /// stops reading.</summary>
     public int MaxPipelineBuffer { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// How long a connection may wait for the first byte of its next request (after connecting or after a response),
+    /// and how long a request body may go without a byte, before the connection is closed (an idle one silently, a
+    /// body-reading one with 408 Request Timeout). Null: no limit. Two minutes by default (Kestrel's keep-alive
+    /// timeout is 130 s; Twisted's <c>timeOut</c> 12 hours).
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a request's line and header fields may take, from its first byte to the empty line that ends them;
+    /// over it: 408 Request Timeout and the connection is closed. Bytes trickled in do not restart it, which is what
+    /// stops a slowloris client holding connections open. Null: no limit. 30 seconds by default (as Kestrel's
+    /// <c>RequestHeadersTimeout</c>).
+    /// </summary>
+    public TimeSpan? HeaderReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

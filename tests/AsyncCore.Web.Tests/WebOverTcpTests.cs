@@ -10,7 +10,7 @@ namespace AsyncCore.Web.Tests;
 
 public sealed class WebOverTcpTests : ReactorTestBase
 {
-    private static async Task<string> ExchangeRaw(int port, string request, int responses)
+    internal static async Task<string> ExchangeRaw(int port, string request, int responses)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
