@@ -82,7 +82,20 @@ public sealed class Templates
     {
         var template = Get(name);
         var context = model is null ? new TemplateContext(_options, _options.ModelNamesComparer) : new TemplateContext(model, _options);
-        return template.Render(context, Encoder, true);
+        // Fluid's synchronous Render waits on its asynchronous render, and `include` reads its file with an await. On the
+        // reactor thread that await would resume through the reactor's SynchronizationContext, which is the very thread
+        // waiting for it: a deadlock that silently stops the reactor. Without a context the read completes on the
+        // thread pool (a short file read, like the template's own in Get).
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return template.Render(context, Encoder, true);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
     }
 
     /// <summary>The parsed template <paramref name="name"/>, from the cache unless its file changed since.</summary>

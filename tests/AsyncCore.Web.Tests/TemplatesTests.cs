@@ -40,6 +40,18 @@ public sealed class TemplatesTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_WithAnInclude_OnAReactorThread_DoesNotDeadlock()
+    {
+        // Fluid's include awaits a file read; on the reactor thread that await must not wait for the reactor itself.
+        var templates = new Templates(_directory);
+        using var janitor = new AsyncCore.Testing.TestJanitor("templates on the reactor");
+        var html = await AsyncCore.Testing.ReactorTestRunner.RunAsync(
+            reactor => reactor.DeferLater(TimeSpan.Zero, () => templates.Render("page", new Dictionary<string, object?> { ["title"] = "t", ["items"] = Array.Empty<Item>() })),
+            janitor, TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("<h1>t</h1><footer>T</footer>", html);
+    }
+
+    [Fact]
     public void Render_ARecordModel_ReadsItsProperties()
     {
         Write("item.liquid", "{{ Name }}");
