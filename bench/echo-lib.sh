@@ -1,4 +1,4 @@
-# Helpers shared by run-echo.sh and run-echo-ab.sh (sourced). Expects $port and $quiet_max.
+# Helpers of run-echo-ab.sh (sourced). Expects $port and $quiet_max. (run-echo.sh starts all its servers at once and needs none.)
 
 # Waits until the server listens on $port (10 s at most).
 wait_port() {

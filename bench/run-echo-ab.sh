@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Before/after echo benchmark of two builds of AsyncCore, with run-echo.sh's method: the server pinned to core 0 and
-# the load generator to core 1 (taskset, nice -20), server CPU from /proc/PID/stat. Each round runs the
+# the load generator to core 1 (taskset; no nice, as run-echo.sh), server CPU from /proc/PID/stat. Each round runs the
 # EventLoopReactor and EpollReactor servers of both builds (64-byte ping-pong at 1 and 50 connections, then the 1 GiB
 # bulk sink), the build order alternating per round; round 0 is a warm-up. Every point is one line on stdout;
 # `python3 bench/summarize_ab.py echo LOG` turns them into min-max ranges and per-round ratios.
@@ -18,12 +18,12 @@ server_pid=
 trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
 start_server() { # tree mode
   wait_quiet
-  nice -n -20 taskset -c 0 dotnet "$1/$srv" "$2" "$port" >/dev/null 2>&1 &
+  taskset -c 0 dotnet "$1/$srv" "$2" "$port" >/dev/null 2>&1 &
   server_pid=$!
   wait_port
 }
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=; sleep 0.5; }
-client() { nice -n -20 taskset -c 1 dotnet "$loadgen" "$@"; }
+client() { taskset -c 1 dotnet "$loadgen" "$@"; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 pingpong() { # round build tree mode

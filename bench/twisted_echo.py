@@ -9,6 +9,10 @@ from twisted.internet import protocol, reactor  # noqa: E402
 
 
 class Echo(protocol.Protocol):
+    def connectionMade(self):
+        # Like every other server of the benchmark (AsyncCore and raw .NET set NoDelay on accepted sockets).
+        self.transport.setTcpNoDelay(True)
+
     def dataReceived(self, data):
         self.transport.write(data)
 

@@ -13,24 +13,29 @@ using AsyncCore.Transports;
 //   asynccore-sink PORT   reads until end of stream, then answers the byte count (8 bytes, big-endian) and closes
 //   raw-sink PORT         the same with raw sockets
 //   asynccore-epoll-sink PORT   the sink on EpollReactor
-if (args.Length != 2 || !int.TryParse(args[1], out var port))
+// The EpollReactor servers take an optional third argument, the SpinBeforeSleep policy: adaptive (default), never, always.
+if (args.Length is < 2 or > 3 || !int.TryParse(args[1], out var port))
 {
-    Console.Error.WriteLine("usage: AsyncCore.Net.Benchmarks asynccore-echo|asynccore-epoll-echo|raw-echo|asynccore-sink|asynccore-epoll-sink|raw-sink PORT");
+    Console.Error.WriteLine("usage: AsyncCore.Net.Benchmarks asynccore-echo|asynccore-epoll-echo|raw-echo|asynccore-sink|asynccore-epoll-sink|raw-sink PORT [adaptive|never|always]");
     return 2;
 }
+var options = new ReactorOptions
+{
+    SpinBeforeSleep = args.Length == 3 ? Enum.Parse<SpinPolicy>(args[2], ignoreCase: true) : SpinPolicy.Adaptive,
+};
 switch (args[0])
 {
     case "asynccore-echo":
-        RunReactor(new EventLoopReactor(), port, () => new Echo());
+        RunReactor(new EventLoopReactor(options), port, () => new Echo());
         break;
     case "asynccore-sink":
-        RunReactor(new EventLoopReactor(), port, () => new Sink());
+        RunReactor(new EventLoopReactor(options), port, () => new Sink());
         break;
     case "asynccore-epoll-echo" when OperatingSystem.IsLinux():
-        RunReactor(new EpollReactor(), port, () => new Echo());
+        RunReactor(new EpollReactor(options), port, () => new Echo());
         break;
     case "asynccore-epoll-sink" when OperatingSystem.IsLinux():
-        RunReactor(new EpollReactor(), port, () => new Sink());
+        RunReactor(new EpollReactor(options), port, () => new Sink());
         break;
     case "raw-echo":
         await RawServer(port, RawEcho);
@@ -55,7 +60,7 @@ static void RunReactor(NetworkReactorBase reactor, int port, Func<IProtocol> mak
     };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => reactor.CallFromThread(reactor.Stop);
     reactor.Run();
-    (reactor as IDisposable)?.Dispose();
+    reactor.Dispose();
 }
 
 static async Task RawServer(int port, Func<Socket, Task> serve)

@@ -15,7 +15,12 @@ internal static class EpollPingPong
     private const uint EpollIn = 0x001;
     private static readonly int s_eventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
-    public static (long Count, long[] Samples, long Total) Run(int port, int connections, int size, TimeSpan warmup, TimeSpan duration)
+    /// <summary>
+    /// Runs the ping-pong; <paramref name="window"/> gets the CPU used over the measured window only (after the warm-up):
+    /// this process's, and the server's when <paramref name="serverPid"/> is given (utime + stime from /proc, in ticks).
+    /// </summary>
+    public static (long Count, long[] Samples, long Total) Run(int port, int connections, int size, TimeSpan warmup, TimeSpan duration,
+        int serverPid, out CpuWindow window)
     {
         var epoll = epoll_create1(0x80000);
         var sockets = new Socket[connections];
@@ -43,6 +48,8 @@ internal static class EpollPingPong
         var measureFrom = begin + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         var end = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         long count = 0, total = 0;
+        var measuring = false;
+        window = default;
         for (var i = 0; i < connections; i++)
         {
             started[i] = Stopwatch.GetTimestamp();
@@ -52,8 +59,16 @@ internal static class EpollPingPong
         {
             var n = epoll_wait(epoll, events, 512, 100);
             var now = Stopwatch.GetTimestamp();
+            if (!measuring && now >= measureFrom)
+            {
+                measuring = true;
+                window.ClientStart = Process.GetCurrentProcess().TotalProcessorTime;
+                window.ServerStartTicks = ServerTicks(serverPid);
+            }
             if (now >= end)
             {
+                window.ClientEnd = Process.GetCurrentProcess().TotalProcessorTime;
+                window.ServerEndTicks = ServerTicks(serverPid);
                 break;
             }
             for (var e = 0; e < n; e++)
@@ -94,6 +109,19 @@ internal static class EpollPingPong
         return (count, samples.ToArray(), total);
     }
 
+    /// <summary>The server's CPU time so far (utime + stime, clock ticks), or -1 without a server process id.</summary>
+    private static long ServerTicks(int pid)
+    {
+        if (pid <= 0)
+        {
+            return -1;
+        }
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may hold spaces; the fields after its closing parenthesis are plain.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int epoll_create1(int flags);
 
@@ -105,4 +133,13 @@ internal static class EpollPingPong
 
     [DllImport("libc")]
     private static extern int close(int fd);
+}
+
+/// <summary>CPU used during the measured window: the client's own, and the server's in clock ticks (-1 when unknown).</summary>
+internal struct CpuWindow
+{
+    public TimeSpan ClientStart;
+    public TimeSpan ClientEnd;
+    public long ServerStartTicks;
+    public long ServerEndTicks;
 }

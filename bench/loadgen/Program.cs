@@ -5,9 +5,11 @@ using System.Net;
 using System.Net.Sockets;
 
 // Load generator for the echo benchmarks.
-//   loadgen pingpong PORT CONNECTIONS SECONDS [SIZE=64] [WARMUP=2]
+//   loadgen pingpong PORT CONNECTIONS SECONDS [SIZE=64] [WARMUP=2] [SERVER_PID]
 //     Each connection sends SIZE bytes, waits for all SIZE bytes to come back, and repeats. Prints one line:
-//     msgs_per_s=... p50_us=... p99_us=... client_cpu_pct=...
+//     msgs_per_s=... p50_us=... p99_us=... client_cpu_pct=... [server_cpu_pct=... server_us_per_msg=...]
+//     CPU figures cover the measured SECONDS only (not the warm-up); the server's come from /proc/SERVER_PID/stat
+//     (utime + stime), read by the client at the start and the end of that window.
 //   loadgen bulk PORT MEGABYTES
 //     Sends MEGABYTES MiB on one connection to a sink server, half-closes and waits for the server's 8-byte count.
 //     Prints: mb_per_s=... client_cpu_pct=...
@@ -21,7 +23,8 @@ if (args.Length >= 4 && args[0] == "pingpong")
     var seconds = double.Parse(args[3], inv);
     var size = args.Length > 4 ? int.Parse(args[4], inv) : 64;
     var warmup = args.Length > 5 ? double.Parse(args[5], inv) : 2;
-    await PingPong(port, connections, seconds, size, warmup);
+    var serverPid = args.Length > 6 ? int.Parse(args[6], inv) : 0;
+    await PingPong(port, connections, seconds, size, warmup, serverPid);
     return 0;
 }
 if (args.Length == 3 && args[0] == "bulk")
@@ -32,17 +35,25 @@ if (args.Length == 3 && args[0] == "bulk")
 Console.Error.WriteLine("usage: loadgen pingpong PORT CONNECTIONS SECONDS [SIZE] [WARMUP] | loadgen bulk PORT MEGABYTES");
 return 2;
 
-static async Task PingPong(int port, int connections, double seconds, int size, double warmup)
+static async Task PingPong(int port, int connections, double seconds, int size, double warmup, int serverPid)
 {
     if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("LOADGEN_ASYNC") is null)
     {
-        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        var (count, ticks, allMessages) = LoadGen.EpollPingPong.Run(port, connections, size, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds));
-        var cpuUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        var (count, ticks, allMessages) = LoadGen.EpollPingPong.Run(port, connections, size, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds),
+            serverPid, out var window);
+        var cpuUsed = (window.ClientEnd - window.ClientStart).TotalSeconds;
         Array.Sort(ticks);
         double P(double p) => ticks.Length == 0 ? double.NaN : ticks[Math.Min(ticks.Length - 1, (int)(p * ticks.Length))] * 1e6 / Stopwatch.Frequency;
+        var server = "";
+        if (window.ServerStartTicks >= 0 && count > 0)
+        {
+            // USER_HZ is 100 on Linux (sysconf(_SC_CLK_TCK)); the kernel reports utime and stime in those ticks.
+            var serverSeconds = (window.ServerEndTicks - window.ServerStartTicks) / 100.0;
+            server = string.Create(CultureInfo.InvariantCulture,
+                $" server_cpu_pct={100 * serverSeconds / seconds:F0} server_us_per_msg={serverSeconds * 1e6 / count:F1}");
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"msgs_per_s={count / seconds:F0} p50_us={P(0.50):F1} p99_us={P(0.99):F1} client_cpu_pct={100 * cpuUsed / (seconds + warmup):F0} connections={connections} size={size} total_msgs={allMessages}"));
+            $"msgs_per_s={count / seconds:F0} p50_us={P(0.50):F1} p99_us={P(0.99):F1} client_cpu_pct={100 * cpuUsed / seconds:F0}{server} connections={connections} size={size} total_msgs={allMessages}"));
         return;
     }
     var sockets = new List<Socket>();

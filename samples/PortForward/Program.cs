@@ -19,8 +19,8 @@ var listen = int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCultu
     ? $"tcp:{localPort}:interface=127.0.0.1"
     : args[0];
 
-// The epoll reactor serves plain TCP by readiness on Linux; elsewhere the portable event-loop reactor is used.
-NetworkReactorBase reactor = OperatingSystem.IsLinux() ? new EpollReactor() : new EventLoopReactor();
+// The default reactor: EpollReactor on Linux, EventLoopReactor elsewhere (ASYNCCORE_REACTOR=eventloop|epoll overrides).
+using var reactor = ReactorFactory.Create();
 var factory = new PortForwardFactory(new HostnameEndpoint(reactor, args[1], targetPort));
 _ = Endpoint.ServerFromString(reactor, listen).Listen(factory).AddCallbacks<object?>(
     port =>
@@ -49,5 +49,4 @@ void StopReactor(PosixSignalContext context)
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopReactor);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopReactor);
 reactor.Run();
-(reactor as IDisposable)?.Dispose();
 return 0;

@@ -1,11 +1,13 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 
 namespace AsyncCore.Hosting;
 
 /// <summary>
 /// How <see cref="AsyncCoreServiceCollectionExtensions.AddAsyncCore"/> runs the reactor. Read from the configuration
 /// section <c>AsyncCore</c> first (keys <c>ReactorKind</c>, <c>ApplicationName</c> and <c>Reactor:Name</c>,
-/// <c>Reactor:StallThreshold</c>, <c>Reactor:MinThreads</c>, <c>Reactor:MaxThreads</c>, <c>Reactor:DebugDeferreds</c>),
+/// <c>Reactor:StallThreshold</c>, <c>Reactor:MinThreads</c>, <c>Reactor:MaxThreads</c>, <c>Reactor:DebugDeferreds</c>,
+/// <c>Reactor:SpinBeforeSleep</c>),
 /// then changed by the delegate given to <c>AddAsyncCore</c>.
 /// </summary>
 public sealed class AsyncCoreOptions
@@ -13,7 +15,11 @@ public sealed class AsyncCoreOptions
     /// <summary>The configuration section read. </summary>
     public const string SectionName = "AsyncCore";
 
-    /// <summary>Which reactor to run. Default <see cref="ReactorKind.Default"/>.</summary>
+    /// <summary>
+    /// Which reactor to run. Default <see cref="ReactorKind.Default"/>: the one <see cref="ReactorFactory"/> picks
+    /// (<c>EpollReactor</c> on Linux, <c>EventLoopReactor</c> elsewhere, unless the <c>ASYNCCORE_REACTOR</c> environment
+    /// variable names another); configuration values <c>Default</c>, <c>Epoll</c>, <c>EventLoop</c>.
+    /// </summary>
     public ReactorKind ReactorKind { get; set; }
 
     /// <summary>
@@ -24,14 +30,4 @@ public sealed class AsyncCoreOptions
 
     /// <summary>The name of the root service (for logs). Default "application".</summary>
     public string ApplicationName { get; set; } = "application";
-}
-
-/// <summary>The reactor a host runs.</summary>
-public enum ReactorKind
-{
-    /// <summary><c>EventLoopReactor</c>: completion-based I/O, any OS.</summary>
-    Default,
-
-    /// <summary><c>EpollReactor</c>: readiness I/O, Linux only (elsewhere the default reactor is used).</summary>
-    Epoll,
 }

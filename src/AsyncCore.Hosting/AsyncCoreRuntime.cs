@@ -13,9 +13,7 @@ internal sealed class AsyncCoreRuntime : IDisposable
     {
         Options = options;
         options.Reactor.LoggerFactory ??= provider.GetService<ILoggerFactory>();
-        Reactor = options.ReactorKind == ReactorKind.Epoll && OperatingSystem.IsLinux()
-            ? new EpollReactor(options.Reactor)
-            : new EventLoopReactor(options.Reactor);
+        Reactor = ReactorFactory.Create(options.ReactorKind, options.Reactor);
         Root = new ApplicationService(options.ApplicationName);
     }
 
@@ -25,5 +23,5 @@ internal sealed class AsyncCoreRuntime : IDisposable
 
     public ApplicationService Root { get; }
 
-    public void Dispose() => (Reactor as IDisposable)?.Dispose();
+    public void Dispose() => Reactor.Dispose();
 }

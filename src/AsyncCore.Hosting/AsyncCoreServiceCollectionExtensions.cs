@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AsyncCore.Application;
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 using AsyncCore.Transports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,6 +105,10 @@ public static class AsyncCoreServiceCollectionExtensions
         if (reactor["DebugDeferreds"] is { Length: > 0 } debug)
         {
             options.Reactor.DebugDeferreds = bool.Parse(debug);
+        }
+        if (reactor["SpinBeforeSleep"] is { Length: > 0 } spin)
+        {
+            options.Reactor.SpinBeforeSleep = Enum.Parse<SpinPolicy>(spin, ignoreCase: true);
         }
     }
 }

@@ -48,8 +48,17 @@ internal sealed class ApplicationRunner(RunOptions options)
                 return Error(e.Message, ExitCodes.BadApplication);
             }
             var reactorOptions = new ReactorOptions { LoggerFactory = logs };
-            var reactor = CreateReactor(options.Reactor, reactorOptions);
-            using var disposeReactor = (IDisposable)reactor;
+            NetworkReactorBase reactor;
+            try
+            {
+                reactor = ReactorFactory.Create(options.Reactor, reactorOptions);
+            }
+            catch (InvalidOperationException e)
+            {
+                // ASYNCCORE_REACTOR names no reactor.
+                return Error(e.Message, ExitCodes.Failure);
+            }
+            using var disposeReactor = reactor;
             IService root;
             try
             {
@@ -80,9 +89,6 @@ internal sealed class ApplicationRunner(RunOptions options)
             pidFile?.Dispose();
         }
     }
-
-    private static NetworkReactorBase CreateReactor(string kind, ReactorOptions reactorOptions) =>
-        kind == "epoll" && OperatingSystem.IsLinux() ? new EpollReactor(reactorOptions) : new EventLoopReactor(reactorOptions);
 
     private void OnSignal(PosixSignalContext context, ReactorBase reactor, ILogger logger, PidFile? pidFile)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AsyncCore.Reactors;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Runner;
@@ -15,10 +16,11 @@ internal static class RunnerCommand
         };
         var reactor = new Option<string>("--reactor")
         {
-            Description = "The reactor: 'default' (EventLoopReactor, any OS) or 'epoll' (EpollReactor, Linux).",
+            Description = "The reactor: 'default' (EpollReactor on Linux, EventLoopReactor elsewhere, or the one the ASYNCCORE_REACTOR "
+                + "environment variable names), 'epoll' (EpollReactor, Linux) or 'eventloop' (EventLoopReactor, any OS).",
             DefaultValueFactory = _ => "default",
         };
-        reactor.AcceptOnlyFromAmong("default", "epoll");
+        reactor.AcceptOnlyFromAmong("default", "epoll", "eventloop");
         var pidFile = new Option<string?>("--pidfile") { Description = "Write the process id to this file; refuse to start if a live process holds it." };
         var logFile = new Option<string?>("--logfile") { Description = "Append logs to this file ('-' or nothing: standard output)." };
         var logLevel = new Option<LogLevel>("--loglevel")
@@ -38,7 +40,7 @@ internal static class RunnerCommand
         };
         run.SetAction(result => new ApplicationRunner(new RunOptions(
             result.GetValue(app)!,
-            result.GetValue(reactor) ?? "default",
+            ParseReactor(result.GetValue(reactor)),
             result.GetValue(pidFile),
             result.GetValue(logFile),
             result.GetValue(logLevel),
@@ -46,8 +48,11 @@ internal static class RunnerCommand
             result.GetValue(arguments) ?? [])).Run());
         return new RootCommand("asynccore: runs AsyncCore applications (the counterpart of Twisted's twistd).") { run };
     }
+
+    // The option accepts only the names ReactorFactory reads.
+    private static ReactorKind ParseReactor(string? name) => ReactorFactory.TryParse(name, out var kind) ? kind : ReactorKind.Default;
 }
 
 /// <summary>The options of <c>asynccore run</c>.</summary>
 internal sealed record RunOptions(
-    string App, string Reactor, string? PidFile, string? LogFile, LogLevel LogLevel, bool JsonLogs, IReadOnlyList<string> Arguments);
+    string App, ReactorKind Reactor, string? PidFile, string? LogFile, LogLevel LogLevel, bool JsonLogs, IReadOnlyList<string> Arguments);

@@ -58,6 +58,7 @@ public class RunnerTests : IDisposable
     [Theory]
     [InlineData("default", RunnerProcess.SigTerm)]
     [InlineData("epoll", RunnerProcess.SigTerm)]
+    [InlineData("eventloop", RunnerProcess.SigTerm)]
     [InlineData("default", RunnerProcess.SigInt)]
     public async Task Sample_ServesBothPorts_AndASignalStopsItCleanly(string reactor, int signal)
     {
@@ -81,6 +82,9 @@ public class RunnerTests : IDisposable
         Assert.Equal(0, await runner.WaitForExit());
         Assert.False(File.Exists(pidFile));
         Assert.Contains("Stopped", runner.Stdout, StringComparison.Ordinal);
+        // The runner logs the reactor it runs: by default the platform's fastest (ReactorFactory).
+        var expected = reactor == "eventloop" || !OperatingSystem.IsLinux() ? "EventLoopReactor" : "EpollReactor";
+        Assert.Contains($"on {expected} (pid", runner.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace AsyncCore.Reactors;
 /// </summary>
 /// <remarks>See docs/networking.md for the measurements that made this the fast path on Linux.</remarks>
 [SupportedOSPlatform("linux")]
-public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, IAsyncDisposable
+public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
 {
     private const int MaxEvents = 512;
     private const ulong WakeToken = 0;
@@ -33,8 +33,12 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, 
     // A peer streaming data sends its next segment within microseconds; a reactor asleep in epoll_wait by then must be
     // woken by the sender (a cross-CPU wake-up the sending thread pays for, expensive in a VM), and a reactor that goes
     // back to sleep after every 64 KiB makes the sender pay it thousands of times per GiB. Polling 50 µs removed most
-    // of those sleeps (bench/README-net.md: 1 GiB bulk 0.7x -> 0.85-1.1x raw inline); an idle reactor polls once, 50 µs.
+    // of those sleeps (bench/README-net.md: 1 GiB bulk 0.7x -> 0.85-1.1x raw inline). It costs up to 50 µs of CPU per
+    // pass when nothing comes, hence ReactorOptions.SpinBeforeSleep: by default (Adaptive) the loop polls only while
+    // polling pays (the last poll found I/O, or the last sleep ended with I/O within the window).
     private static readonly long s_pollBeforeSleepTicks = 50 * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+    private readonly SpinPolicy _spinPolicy;
+    private bool _spinPays;
     private readonly ReactorLifetime _lifetime;
 
     /// <summary>Creates the reactor; it does nothing until <see cref="Run"/>.</summary>
@@ -46,6 +50,7 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, 
             throw new PlatformNotSupportedException("EpollReactor needs Linux; use EventLoopReactor elsewhere.");
         }
         SynchronizationContext = new ReactorSynchronizationContext(this);
+        _spinPolicy = options?.SpinBeforeSleep ?? SpinPolicy.Adaptive;
         _epoll = EpollNative.CreateEpoll();
         _wake = EpollNative.CreateEventFd();
         EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn, WakeToken);
@@ -54,6 +59,9 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, 
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
     public SynchronizationContext SynchronizationContext { get; }
+
+    /// <summary>How many times the loop polled before sleeping (<see cref="ReactorOptions.SpinBeforeSleep"/>): for tests.</summary>
+    internal long Polls { get; private set; }
 
     /// <summary>
     /// The receive buffer all readiness transports share: callbacks run one at a time on this thread, so one buffer
@@ -93,23 +101,35 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, 
     {
         FlushDirty();
         var count = 0;
-        if (_hadIo && _dirty.Count == 0)
+        if (_hadIo && _dirty.Count == 0 && (_spinPolicy == SpinPolicy.Always || (_spinPolicy == SpinPolicy.Adaptive && _spinPays)))
         {
+            Polls++;
             var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + s_pollBeforeSleepTicks;
             do
             {
                 count = EpollNative.Wait(_epoll, _events, 0);
             }
             while (count == 0 && !HasPendingThreadCalls && System.Diagnostics.Stopwatch.GetTimestamp() < deadline);
+            // Adaptive: a poll that found nothing stops the polling until a sleep shows that it would have paid again.
+            _spinPays = count > 0;
         }
+        long sleptAt = 0, wokeAt = 0;
         if (count == 0)
         {
             Interlocked.Exchange(ref _sleeping, 1);
             // Computed after announcing sleep: a thread call queued before the announcement did not signal, so it shows here.
             var timeout = _dirty.Count > 0 ? TimeSpan.Zero : ComputeTimeout();
             var milliseconds = timeout is { } t ? (int)Math.Min(Math.Ceiling(t.TotalMilliseconds), int.MaxValue - 1) : -1;
+            if (milliseconds != 0 && _spinPolicy == SpinPolicy.Adaptive)
+            {
+                sleptAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
             count = EpollNative.Wait(_epoll, _events, milliseconds);
             Volatile.Write(ref _sleeping, 0);
+            if (sleptAt != 0)
+            {
+                wokeAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
         }
         _hadIo = false;
         for (var i = 0; i < count; i++)
@@ -122,6 +142,11 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, 
             }
             _hadIo = true;
             _handlers[(int)token]?.OnEvents(events);
+        }
+        if (sleptAt != 0 && _hadIo)
+        {
+            // Woken by I/O: polling instead of sleeping would have caught it when it came within the polling window.
+            _spinPays = wokeAt - sleptAt <= s_pollBeforeSleepTicks;
         }
         FlushDirty();
     }
@@ -185,13 +210,13 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop, IDisposable, 
     /// until <see cref="Run"/> has gone through the shutdown event; on the reactor thread, the descriptors are closed when
     /// the loop ends.
     /// </summary>
-    public void Dispose() => _lifetime.Dispose();
+    public override void Dispose() => _lifetime.Dispose();
 
     /// <summary>
     /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the
     /// reactor thread: the loop it waits for is the one running the awaiting code.
     /// </summary>
-    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
+    public override ValueTask DisposeAsync() => _lifetime.DisposeAsync();
 
     private void CloseDescriptors()
     {

@@ -17,7 +17,7 @@ namespace AsyncCore.Reactors;
 /// reactor.Run();   // returns after the shutdown triggers ran
 /// </code>
 /// </example>
-public sealed class EventLoopReactor : NetworkReactorBase, IDisposable, IAsyncDisposable
+public sealed class EventLoopReactor : NetworkReactorBase
 {
     // Spinning briefly before blocking keeps CallFromThread round trips fast when the reactor is busy.
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 20);
@@ -133,11 +133,11 @@ public sealed class EventLoopReactor : NetworkReactorBase, IDisposable, IAsyncDi
     /// <see cref="Run"/> has gone through the shutdown event; on the reactor thread, the event is released when the loop
     /// ends.
     /// </summary>
-    public void Dispose() => _lifetime.Dispose();
+    public override void Dispose() => _lifetime.Dispose();
 
     /// <summary>
     /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the
     /// reactor thread: the loop it waits for is the one running the awaiting code.
     /// </summary>
-    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
+    public override ValueTask DisposeAsync() => _lifetime.DisposeAsync();
 }

@@ -1,7 +1,7 @@
 namespace AsyncCore.Reactors;
 
 /// <summary>
-/// Ends a program run by <see cref="ReactorMain.React(Func{EventLoopReactor, Deferred})"/> with a chosen
+/// Ends a program run by <see cref="ReactorMain.React(Func{Transports.NetworkReactorBase, Deferred})"/> with a chosen
 /// exit code (Twisted's <c>SystemExit(code)</c> raised from <c>task.react</c>'s main): when main's Deferred fails with
 /// it, React stops the reactor and returns <see cref="ExitCode"/>, without logging the failure as an error.
 /// </summary>

@@ -13,7 +13,7 @@ namespace AsyncCore.Reactors;
 /// <see cref="Start"/> returns at once (like Twisted's <c>runReturn</c>): the host's own loop does the running. The
 /// host's context stays installed, so <c>await</c> continuations resume on the host thread, which is the reactor thread.
 /// </remarks>
-public sealed class HostLoopReactor : NetworkReactorBase, IDisposable, IAsyncDisposable
+public sealed class HostLoopReactor : NetworkReactorBase
 {
     private static readonly SendOrPostCallback s_runPass = static state => ((HostLoopReactor)state!).RunPass();
 
@@ -173,7 +173,7 @@ public sealed class HostLoopReactor : NetworkReactorBase, IDisposable, IAsyncDis
     /// until the shutdown sequence has ended it; on the host thread, which cannot wait for its own loop, the timer is
     /// released when the shutdown ends.
     /// </summary>
-    public void Dispose()
+    public override void Dispose()
     {
         if (BeginDispose() is { } running && !OnHostThread)
         {
@@ -185,7 +185,7 @@ public sealed class HostLoopReactor : NetworkReactorBase, IDisposable, IAsyncDis
     /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the host
     /// thread: the shutdown it waits for needs that thread.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (BeginDispose() is { } running && !OnHostThread)
         {

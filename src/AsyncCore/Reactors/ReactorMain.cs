@@ -1,4 +1,5 @@
 using AsyncCore.Reactor;
+using AsyncCore.Transports;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Reactors;
@@ -19,24 +20,26 @@ namespace AsyncCore.Reactors;
 public static class ReactorMain
 {
     /// <summary>
-    /// Creates an <see cref="EventLoopReactor"/>, calls <paramref name="main"/> on the reactor thread once it runs, runs
-    /// until main's Deferred fires, then stops the reactor and returns the exit code (see the remarks of
-    /// <see cref="ReactorMain"/>). The reactor is disposed before returning.
+    /// Creates the default reactor (<see cref="ReactorFactory.Create"/>: <see cref="EpollReactor"/>
+    /// on Linux, <see cref="EventLoopReactor"/> elsewhere, or the kind named by <c>ASYNCCORE_REACTOR</c>), calls
+    /// <paramref name="main"/> on the reactor thread once it runs, runs until main's Deferred fires, then stops the
+    /// reactor and returns the exit code (see the remarks of <see cref="ReactorMain"/>). The reactor is disposed before
+    /// returning. To run a reactor of your choosing, pass it to <see cref="React{TReactor}(Func{TReactor, Deferred}, TReactor)"/>.
     /// </summary>
-    public static int React(Func<EventLoopReactor, Deferred> main)
+    public static int React(Func<NetworkReactorBase, Deferred> main)
     {
         ArgumentNullException.ThrowIfNull(main);
-        using var reactor = new EventLoopReactor();
+        using var reactor = ReactorFactory.Create();
         return Run(reactor, main, _ => 0);
     }
 
     /// <summary>
-    /// Like <see cref="React(Func{EventLoopReactor, Deferred})"/>, with main's value as the exit code on success.
+    /// Like <see cref="React(Func{NetworkReactorBase, Deferred})"/>, with main's value as the exit code on success.
     /// </summary>
-    public static int React(Func<EventLoopReactor, Deferred<int>> main)
+    public static int React(Func<NetworkReactorBase, Deferred<int>> main)
     {
         ArgumentNullException.ThrowIfNull(main);
-        using var reactor = new EventLoopReactor();
+        using var reactor = ReactorFactory.Create();
         return Run(reactor, main, value => value is int code ? code : 0);
     }
 

@@ -14,7 +14,7 @@ namespace AsyncCore.Transports;
 /// It lives with the transports and only needs <c>CallFromThread</c> and the reactor's SynchronizationContext, so the
 /// reactor layer (<see cref="ReactorBase"/>) knows nothing about sockets.
 /// </remarks>
-public abstract class NetworkReactorBase : ReactorBase, INetworkReactor
+public abstract class NetworkReactorBase : ReactorBase, INetworkReactor, IDisposable, IAsyncDisposable
 {
     private NetworkRegistry? _network;
 
@@ -22,6 +22,18 @@ public abstract class NetworkReactorBase : ReactorBase, INetworkReactor
     private protected NetworkReactorBase(ReactorOptions? options) : base(options)
     {
     }
+
+    /// <summary>
+    /// Releases the reactor's resources. On a running reactor, stops it first and (from another thread) waits until it has
+    /// gone through the shutdown event; on the reactor thread, they are released when the loop ends.
+    /// </summary>
+    public abstract void Dispose();
+
+    /// <summary>
+    /// Like <see cref="Dispose"/>, waiting for a running reactor's shutdown without blocking. Do not await it on the
+    /// reactor thread: the loop it waits for is the one running the awaiting code.
+    /// </summary>
+    public abstract ValueTask DisposeAsync();
 
     /// <summary>
     /// A transport served by this reactor's own readiness loop for a connected socket, or null to use the completion-based

@@ -37,6 +37,8 @@ internal sealed class StreamPort : IListeningPort, IClosable
     {
         _reactor = reactor;
         _listener = listener;
+        // Accepts are awaited on the reactor thread only: the engine thread may complete them and post (SocketCompletions).
+        SocketCompletions.PreferInline(listener);
         _factory = factory;
         _tls = tls;
         _registry = registry;

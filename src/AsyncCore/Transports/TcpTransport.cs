@@ -40,6 +40,12 @@ internal sealed class TcpTransport : StreamTransport
         : base(socket, tls, registry, reactor.Logger)
     {
         _reactor = reactor;
+        if (tls is null)
+        {
+            // Completions go straight from the engine thread to the reactor queue (SocketCompletions says why). Not under TLS:
+            // SslStream awaits the socket without the reactor's context, so its decryption would run on the engine thread.
+            SocketCompletions.PreferInline(socket);
+        }
     }
 
     /// <summary>The bytes written and not yet handed to the socket (or in flight).</summary>

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Sockets;
+using AsyncCore.Protocols;
+using AsyncCore.Reactor;
+using AsyncCore.Reactors;
+using AsyncCore.Tests.Transports;
+
+namespace AsyncCore.Tests.Reactors;
+
+/// <summary>
+/// <see cref="ReactorOptions.SpinBeforeSleep"/> on <see cref="EpollReactor"/> (issue 17): polling before sleeping is a
+/// choice, and by default a reactor whose traffic is sparse does not poll.
+/// </summary>
+public class EpollSpinTests
+{
+    /// <summary>Sends <paramref name="messages"/> one at a time, far apart, and waits for each echo.</summary>
+    private static async Task<long> SparseEchoes(SpinPolicy policy, int messages)
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "EpollReactor is Linux only");
+        using var net = new RunningReactor(epoll: true, new ReactorOptions { SpinBeforeSleep = policy });
+        var port = await net.Run(() => net.Reactor.ListenTcp(0, new ServerFactory(() => new EchoProtocol()), interfaceAddress: "127.0.0.1"));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync((IPEndPoint)port.GetHost(), TestContext.Current.CancellationToken);
+        var buffer = new byte[1];
+        for (var i = 0; i < messages; i++)
+        {
+            // Far apart compared with the 50 µs polling window: a poll after each echo finds nothing.
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            await client.SendAsync(new byte[] { (byte)i }, TestContext.Current.CancellationToken);
+            Assert.Equal(1, await client.ReceiveAsync(buffer, TestContext.Current.CancellationToken));
+            Assert.Equal((byte)i, buffer[0]);
+        }
+        return await net.Run(() => OperatingSystem.IsLinux() ? ((EpollReactor)net.Reactor).Polls : 0);
+    }
+
+    [Fact]
+    public async Task Always_PollsAfterEveryPassWithIo()
+    {
+        Assert.True(await SparseEchoes(SpinPolicy.Always, 10) >= 10);
+    }
+
+    [Fact]
+    public async Task Never_DoesNotPoll()
+    {
+        Assert.Equal(0, await SparseEchoes(SpinPolicy.Never, 10));
+    }
+
+    [Fact]
+    public async Task Adaptive_SparseTraffic_StopsPolling()
+    {
+        // Each sleep lasts ~20 ms before I/O wakes it, so polling never looks worthwhile. A machine busy enough to hold the
+        // reactor thread off its core between announcing sleep and sleeping may let one exchange look fast: a few polls at
+        // most, far from one per exchange as with Always.
+        Assert.True(await SparseEchoes(SpinPolicy.Adaptive, 20) <= 4);
+    }
+
+    [Fact]
+    public void Default_IsAdaptive() => Assert.Equal(SpinPolicy.Adaptive, new ReactorOptions().SpinBeforeSleep);
+}
