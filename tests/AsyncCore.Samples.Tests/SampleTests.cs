@@ -119,6 +119,27 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public async Task WebApp_ServesTheTemplatePageTheDelayedResponseAndStaticFiles_OverHttpAndHttps()
+    {
+        using var sample = SampleRun.Start("WebApp", ["0", "0"]);
+        var banner = await sample.WaitForLine("listening on ");
+        var urls = banner.Split(' ').Where(w => w.StartsWith("http", StringComparison.Ordinal)).ToArray();
+        var token = TestContext.Current.CancellationToken;
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var client = new HttpClient(handler) { Timeout = SampleRun.Patience };
+
+        var page = await client.GetStringAsync(new Uri(urls[0] + "?name=%3Cb%3EAda%3C/b%3E"), token);
+        Assert.Contains("Hello, &lt;b&gt;Ada&lt;/b&gt;.", page, StringComparison.Ordinal);
+        Assert.Contains("<li>Cups &amp; saucers: 12 EUR</li>", page, StringComparison.Ordinal);
+        Assert.Contains("<footer>", page, StringComparison.Ordinal);
+        Assert.Equal("started...\nfinished half a second later\n", await client.GetStringAsync(new Uri(urls[1] + "later"), token));
+        Assert.Contains("font-family", await client.GetStringAsync(new Uri(urls[1] + "static/site.css"), token), StringComparison.Ordinal);
+
+        sample.Terminate();
+        Assert.Equal(0, await sample.WaitForExit());
+    }
+
+    [Fact]
     public async Task PortForward_RelaysAConnectionAndStopsOnSigterm()
     {
         // The target: a one-connection server that answers in upper case.
