@@ -147,7 +147,7 @@ public sealed partial class RedisClient
 
     /// <summary>PUBLISH; fires with the number of subscribers that received the message.</summary>
     public Deferred<long> Publish(RedisChannel channel, RedisValue message) =>
-        Track(_ => _subscriber.PublishAsync(channel, message));
+        Track(_ => _subscriber!.PublishAsync(channel, message));
 
     private static async Task<object?> ToObject(Task task)
     {

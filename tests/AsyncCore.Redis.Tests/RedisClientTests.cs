@@ -155,6 +155,7 @@ public sealed class RedisClientTests : ReactorTestBase
                 }
                 seen.Add(v);
             });
+            await RedisServer.Breathe(reactor, i);
         }
         await Deferred.GatherResults(replies);
 
