@@ -23,7 +23,14 @@ public sealed partial class RedisClient
     /// <summary>DECRBY: subtracts <paramref name="amount"/> from the integer at <paramref name="key"/>; fires with the new value.</summary>
     public Deferred<long> Decrement(RedisKey key, long amount = 1) => Track(db => db.StringDecrementAsync(key, amount));
 
+    /// <summary>INCRBYFLOAT: adds <paramref name="amount"/> to the number at <paramref name="key"/>; fires with the new value.</summary>
+    public Deferred<double> IncrementByFloat(RedisKey key, double amount) => Track(db => db.StringIncrementAsync(key, amount));
+
     // ------------------------------------------------------------------------------------------------ hashes
+
+    /// <summary>HINCRBY: adds <paramref name="amount"/> to the integer in <paramref name="field"/>; fires with the new value.</summary>
+    public Deferred<long> HashIncrement(RedisKey key, RedisValue field, long amount = 1) =>
+        Track(db => db.HashIncrementAsync(key, field, amount));
 
     /// <summary>HSET of one field; fires with whether the field is new.</summary>
     public Deferred<bool> HashSet(RedisKey key, RedisValue field, RedisValue value) =>
@@ -76,6 +83,60 @@ public sealed partial class RedisClient
 
     /// <summary>SMEMBERS, in no particular order.</summary>
     public Deferred<RedisValue[]> SetMembers(RedisKey key) => Track(db => db.SetMembersAsync(key));
+
+    // ------------------------------------------------------------------------------------------------ sorted sets
+
+    /// <summary>ZADD of one member with its score; fires with whether the member is new (its score is updated otherwise).</summary>
+    public Deferred<bool> SortedSetAdd(RedisKey key, RedisValue member, double score) =>
+        Track(db => db.SortedSetAddAsync(key, member, score));
+
+    /// <summary>ZADD of several members; fires with how many are new.</summary>
+    public Deferred<long> SortedSetAdd(RedisKey key, params SortedSetEntry[] entries) =>
+        Track(db => db.SortedSetAddAsync(key, entries));
+
+    /// <summary>ZSCORE: the member's score, or <see langword="null"/> when it is not in the set.</summary>
+    public Deferred<double?> SortedSetScore(RedisKey key, RedisValue member) => Track(db => db.SortedSetScoreAsync(key, member));
+
+    /// <summary>ZINCRBY: adds <paramref name="amount"/> to the member's score (from 0 for a new member); fires with the new score.</summary>
+    public Deferred<double> SortedSetIncrement(RedisKey key, RedisValue member, double amount) =>
+        Track(db => db.SortedSetIncrementAsync(key, member, amount));
+
+    /// <summary>ZREM of one member; fires with whether it was there.</summary>
+    public Deferred<bool> SortedSetRemove(RedisKey key, RedisValue member) => Track(db => db.SortedSetRemoveAsync(key, member));
+
+    /// <summary>ZCARD: the number of members.</summary>
+    public Deferred<long> SortedSetLength(RedisKey key) => Track(db => db.SortedSetLengthAsync(key));
+
+    /// <summary>
+    /// ZRANK (or ZREVRANK with <see cref="Order.Descending"/>): the member's 0-based rank, or <see langword="null"/> when
+    /// it is not in the set.
+    /// </summary>
+    public Deferred<long?> SortedSetRank(RedisKey key, RedisValue member, Order order = Order.Ascending) =>
+        Track(db => db.SortedSetRankAsync(key, member, order));
+
+    /// <summary>ZRANGE by rank (inclusive indexes; -1 is the last), lowest score first unless <see cref="Order.Descending"/>.</summary>
+    public Deferred<RedisValue[]> SortedSetRange(RedisKey key, long start = 0, long stop = -1, Order order = Order.Ascending) =>
+        Track(db => db.SortedSetRangeByRankAsync(key, start, stop, order));
+
+    /// <summary>ZRANGE by rank WITHSCORES: the members with their scores.</summary>
+    public Deferred<SortedSetEntry[]> SortedSetRangeWithScores(RedisKey key, long start = 0, long stop = -1, Order order = Order.Ascending) =>
+        Track(db => db.SortedSetRangeByRankWithScoresAsync(key, start, stop, order));
+
+    /// <summary>
+    /// ZRANGEBYSCORE: the members whose score is between <paramref name="min"/> and <paramref name="max"/> (inclusive unless
+    /// <paramref name="exclude"/> says otherwise), at most <paramref name="take"/> of them after skipping <paramref name="skip"/>
+    /// (-1: all).
+    /// </summary>
+    public Deferred<RedisValue[]> SortedSetRangeByScore(
+        RedisKey key, double min = double.NegativeInfinity, double max = double.PositiveInfinity, Exclude exclude = Exclude.None,
+        Order order = Order.Ascending, long skip = 0, long take = -1) =>
+        Track(db => db.SortedSetRangeByScoreAsync(key, min, max, exclude, order, skip, take));
+
+    /// <summary>ZRANGEBYSCORE WITHSCORES: as <see cref="SortedSetRangeByScore"/>, with the scores.</summary>
+    public Deferred<SortedSetEntry[]> SortedSetRangeByScoreWithScores(
+        RedisKey key, double min = double.NegativeInfinity, double max = double.PositiveInfinity, Exclude exclude = Exclude.None,
+        Order order = Order.Ascending, long skip = 0, long take = -1) =>
+        Track(db => db.SortedSetRangeByScoreWithScoresAsync(key, min, max, exclude, order, skip, take));
 
     // ------------------------------------------------------------------------------------------------ keys
 
