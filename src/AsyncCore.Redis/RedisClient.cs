@@ -244,6 +244,16 @@ public sealed partial class RedisClient : IAsyncDisposable
         return new RedisTransaction(this);
     }
 
+    /// <summary>
+    /// Starts a batch: queue commands on it (each returns its Deferred), then <see cref="RedisBatch.Execute"/> sends them
+    /// together (pipelined, not atomic).
+    /// </summary>
+    public RedisBatch CreateBatch()
+    {
+        ObjectDisposedException.ThrowIf(_closed is not null, this);
+        return new RedisBatch(this);
+    }
+
     /// <summary>Closes the client (<see cref="CloseAsync"/>) and completes once it is closed.</summary>
     public ValueTask DisposeAsync() => new(CloseAsync().AsTask());
 
