@@ -182,6 +182,63 @@ public sealed partial class RedisClient
         return visited;
     }
 
+    /// <summary>
+    /// SCAN as an iterator for a <see cref="AsyncCore.Tasks.Cooperator"/> (Twisted's <c>coiterate</c>): each page is
+    /// fetched by yielding the SCAN's Deferred (the cooperator waits for it without blocking the reactor), then each key
+    /// of the page is one step that calls <paramref name="visit"/> on the reactor thread, so that a large page is spread
+    /// over the cooperator's time slices too. Stop early with <see cref="AsyncCore.Tasks.CooperativeTask.Stop"/>; a
+    /// failed SCAN fails the cooperative task. Nothing is sent until the cooperator takes the first step.
+    /// </summary>
+    public IEnumerable<Deferred?> ScanSteps(string pattern, Action<RedisKey> visit, int pageSize = 250)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentNullException.ThrowIfNull(visit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        return Steps();
+
+        IEnumerable<Deferred?> Steps()
+        {
+            var cursor = "0";
+            do
+            {
+                RedisKey[] keys = [];
+                yield return Execute("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize).AddCallback(page =>
+                {
+                    cursor = (string)page[0]!;
+                    keys = (RedisKey[])page[1]!;
+                });
+                foreach (var key in keys)
+                {
+                    visit(key);
+                    yield return null;
+                }
+            }
+            while (cursor != "0");
+        }
+    }
+
+    /// <summary>
+    /// SCAN as an asynchronous sequence of pages, for <c>await foreach</c> in an <c>async Deferred</c> method on the
+    /// reactor thread: each page is one round trip, and the reactor runs other work while it is fetched. A page may be
+    /// empty; a key may appear twice if the keyspace changes meanwhile (SCAN's own guarantees). Leaving the loop early
+    /// sends nothing more.
+    /// </summary>
+    public async IAsyncEnumerable<RedisKey[]> ScanPages(
+        string pattern, int pageSize = 250, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var cursor = "0";
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await Execute("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize);
+            cursor = (string)page[0]!;
+            yield return (RedisKey[])page[1]!;
+        }
+        while (cursor != "0");
+    }
+
     // ------------------------------------------------------------------------------------------------ anything else
 
     /// <summary>
