@@ -23,20 +23,25 @@ public sealed partial class RedisClient : IAsyncDisposable
     private IDatabase? _database;
     private ISubscriber? _subscriber;
 
+    // The configuration, for the blocking pops' own connections.
+    private readonly ConfigurationOptions _options;
+
     // A lazy client's configuration, and what waits for its connection while it is being made (reactor thread).
     private readonly ConfigurationOptions? _lazyOptions;
     private List<Action<Exception?>>? _waitingForConnection;
     private Deferred<object?>? _closed;
 
-    private RedisClient(ConnectionMultiplexer multiplexer, ReplyPump pump)
+    private RedisClient(ConnectionMultiplexer multiplexer, ConfigurationOptions options, ReplyPump pump)
     {
         _pump = pump;
+        _options = options;
         Attach(multiplexer);
     }
 
     private RedisClient(ConfigurationOptions options, ReplyPump pump)
     {
         _pump = pump;
+        _options = options;
         _lazyOptions = options;
     }
 
@@ -84,11 +89,12 @@ public sealed partial class RedisClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var pump = new ReplyPump(reactor);
         var connected = new Deferred<RedisClient>();
+        options = options.Clone();
         ConnectMultiplexer(pump, options, (multiplexer, error) =>
         {
             if (multiplexer is not null)
             {
-                connected.Callback(new RedisClient(multiplexer, pump));
+                connected.Callback(new RedisClient(multiplexer, options, pump));
             }
             else
             {
@@ -191,8 +197,9 @@ public sealed partial class RedisClient : IAsyncDisposable
         }
         var closed = new Deferred<object?>();
         _closed = closed;
-        _pump.WhenIdle().AddCallback(_ =>
+        WhenBlockingSettled(() => _pump.WhenIdle().AddCallback(_ =>
         {
+            CloseIdleBlockingConnections();
             if (_waitingForConnection is { } waiting)
             {
                 // A lazy connection still being made (for a subscription): close what it brings.
@@ -202,7 +209,7 @@ public sealed partial class RedisClient : IAsyncDisposable
             {
                 CloseMultiplexer(closed);
             }
-        });
+        }));
         return Chained(closed);
     }
 
@@ -281,6 +288,12 @@ public sealed partial class RedisClient : IAsyncDisposable
         {
             return Deferred.Fail<T>(Closed());
         }
+        return TrackAlways(command, map);
+    }
+
+    // Track without the closed check: for what the client sends on its own while closing (unblocking, pushing back).
+    private Deferred<T> TrackAlways<TRaw, T>(Func<IDatabase, Task<TRaw>> command, Func<TRaw, T> map)
+    {
         if (_database is not { } database)
         {
             return _pump.Track(AfterConnecting(command), map);
