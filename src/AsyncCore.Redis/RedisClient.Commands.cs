@@ -46,6 +46,9 @@ public sealed partial class RedisClient
     /// <summary>HGETALL: every field and value of the hash (empty when the key does not exist).</summary>
     public Deferred<HashEntry[]> HashGetAll(RedisKey key) => Track(db => db.HashGetAllAsync(key));
 
+    /// <summary>HLEN: the number of fields in the hash (0 when the key does not exist).</summary>
+    public Deferred<long> HashLength(RedisKey key) => Track(db => db.HashLengthAsync(key));
+
     /// <summary>HDEL of one field; fires with whether it existed.</summary>
     public Deferred<bool> HashDelete(RedisKey key, RedisValue field) => Track(db => db.HashDeleteAsync(key, field));
 
