@@ -10,6 +10,8 @@
 #   bash eng/services.sh restart-pg     restart PostgreSQL keeping its data (tests use it to cut every connection)
 #   bash eng/services.sh restart-mysql  the same for MariaDB
 #   bash eng/services.sh restart-redis  restart Redis (empty: it has no persistence; every client connection is cut)
+#   bash eng/services.sh start-redis    start only Redis (and print the exports), for working on AsyncCore.Redis alone
+#   bash eng/services.sh stop-redis     stop only Redis
 #
 # Knobs: ASYNCCORE_SERVICES_DIR (state dir, default $TMPDIR/asynccore-services), ASYNCCORE_PG_PORT (55432),
 # ASYNCCORE_MYSQL_PORT (53306),
@@ -298,6 +300,8 @@ case "${1:-}" in
   restart-pg) restart_pg ;;
   restart-mysql) restart_mysql ;;
   restart-redis) restart_redis ;;
+  start-redis) prepare_state; start_redis; print_env ;;
+  stop-redis) stop_redis ;;
   install) prepare_state; install_packages ;;
-  *) echo "usage: $0 start|stop|status|env|restart-pg|restart-mysql|restart-redis|install" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-pg|restart-mysql|restart-redis|start-redis|stop-redis|install" >&2; exit 2 ;;
 esac

@@ -23,7 +23,14 @@ public sealed partial class RedisClient
     /// <summary>DECRBY: subtracts <paramref name="amount"/> from the integer at <paramref name="key"/>; fires with the new value.</summary>
     public Deferred<long> Decrement(RedisKey key, long amount = 1) => Track(db => db.StringDecrementAsync(key, amount));
 
+    /// <summary>INCRBYFLOAT: adds <paramref name="amount"/> to the number at <paramref name="key"/>; fires with the new value.</summary>
+    public Deferred<double> IncrementByFloat(RedisKey key, double amount) => Track(db => db.StringIncrementAsync(key, amount));
+
     // ------------------------------------------------------------------------------------------------ hashes
+
+    /// <summary>HINCRBY: adds <paramref name="amount"/> to the integer in <paramref name="field"/>; fires with the new value.</summary>
+    public Deferred<long> HashIncrement(RedisKey key, RedisValue field, long amount = 1) =>
+        Track(db => db.HashIncrementAsync(key, field, amount));
 
     /// <summary>HSET of one field; fires with whether the field is new.</summary>
     public Deferred<bool> HashSet(RedisKey key, RedisValue field, RedisValue value) =>
@@ -38,6 +45,9 @@ public sealed partial class RedisClient
 
     /// <summary>HGETALL: every field and value of the hash (empty when the key does not exist).</summary>
     public Deferred<HashEntry[]> HashGetAll(RedisKey key) => Track(db => db.HashGetAllAsync(key));
+
+    /// <summary>HLEN: the number of fields in the hash (0 when the key does not exist).</summary>
+    public Deferred<long> HashLength(RedisKey key) => Track(db => db.HashLengthAsync(key));
 
     /// <summary>HDEL of one field; fires with whether it existed.</summary>
     public Deferred<bool> HashDelete(RedisKey key, RedisValue field) => Track(db => db.HashDeleteAsync(key, field));
@@ -76,6 +86,60 @@ public sealed partial class RedisClient
 
     /// <summary>SMEMBERS, in no particular order.</summary>
     public Deferred<RedisValue[]> SetMembers(RedisKey key) => Track(db => db.SetMembersAsync(key));
+
+    // ------------------------------------------------------------------------------------------------ sorted sets
+
+    /// <summary>ZADD of one member with its score; fires with whether the member is new (its score is updated otherwise).</summary>
+    public Deferred<bool> SortedSetAdd(RedisKey key, RedisValue member, double score) =>
+        Track(db => db.SortedSetAddAsync(key, member, score));
+
+    /// <summary>ZADD of several members; fires with how many are new.</summary>
+    public Deferred<long> SortedSetAdd(RedisKey key, params SortedSetEntry[] entries) =>
+        Track(db => db.SortedSetAddAsync(key, entries));
+
+    /// <summary>ZSCORE: the member's score, or <see langword="null"/> when it is not in the set.</summary>
+    public Deferred<double?> SortedSetScore(RedisKey key, RedisValue member) => Track(db => db.SortedSetScoreAsync(key, member));
+
+    /// <summary>ZINCRBY: adds <paramref name="amount"/> to the member's score (from 0 for a new member); fires with the new score.</summary>
+    public Deferred<double> SortedSetIncrement(RedisKey key, RedisValue member, double amount) =>
+        Track(db => db.SortedSetIncrementAsync(key, member, amount));
+
+    /// <summary>ZREM of one member; fires with whether it was there.</summary>
+    public Deferred<bool> SortedSetRemove(RedisKey key, RedisValue member) => Track(db => db.SortedSetRemoveAsync(key, member));
+
+    /// <summary>ZCARD: the number of members.</summary>
+    public Deferred<long> SortedSetLength(RedisKey key) => Track(db => db.SortedSetLengthAsync(key));
+
+    /// <summary>
+    /// ZRANK (or ZREVRANK with <see cref="Order.Descending"/>): the member's 0-based rank, or <see langword="null"/> when
+    /// it is not in the set.
+    /// </summary>
+    public Deferred<long?> SortedSetRank(RedisKey key, RedisValue member, Order order = Order.Ascending) =>
+        Track(db => db.SortedSetRankAsync(key, member, order));
+
+    /// <summary>ZRANGE by rank (inclusive indexes; -1 is the last), lowest score first unless <see cref="Order.Descending"/>.</summary>
+    public Deferred<RedisValue[]> SortedSetRange(RedisKey key, long start = 0, long stop = -1, Order order = Order.Ascending) =>
+        Track(db => db.SortedSetRangeByRankAsync(key, start, stop, order));
+
+    /// <summary>ZRANGE by rank WITHSCORES: the members with their scores.</summary>
+    public Deferred<SortedSetEntry[]> SortedSetRangeWithScores(RedisKey key, long start = 0, long stop = -1, Order order = Order.Ascending) =>
+        Track(db => db.SortedSetRangeByRankWithScoresAsync(key, start, stop, order));
+
+    /// <summary>
+    /// ZRANGEBYSCORE: the members whose score is between <paramref name="min"/> and <paramref name="max"/> (inclusive unless
+    /// <paramref name="exclude"/> says otherwise), at most <paramref name="take"/> of them after skipping <paramref name="skip"/>
+    /// (-1: all).
+    /// </summary>
+    public Deferred<RedisValue[]> SortedSetRangeByScore(
+        RedisKey key, double min = double.NegativeInfinity, double max = double.PositiveInfinity, Exclude exclude = Exclude.None,
+        Order order = Order.Ascending, long skip = 0, long take = -1) =>
+        Track(db => db.SortedSetRangeByScoreAsync(key, min, max, exclude, order, skip, take));
+
+    /// <summary>ZRANGEBYSCORE WITHSCORES: as <see cref="SortedSetRangeByScore"/>, with the scores.</summary>
+    public Deferred<SortedSetEntry[]> SortedSetRangeByScoreWithScores(
+        RedisKey key, double min = double.NegativeInfinity, double max = double.PositiveInfinity, Exclude exclude = Exclude.None,
+        Order order = Order.Ascending, long skip = 0, long take = -1) =>
+        Track(db => db.SortedSetRangeByScoreWithScoresAsync(key, min, max, exclude, order, skip, take));
 
     // ------------------------------------------------------------------------------------------------ keys
 
@@ -121,6 +185,63 @@ public sealed partial class RedisClient
         return visited;
     }
 
+    /// <summary>
+    /// SCAN as an iterator for a <see cref="AsyncCore.Tasks.Cooperator"/> (Twisted's <c>coiterate</c>): each page is
+    /// fetched by yielding the SCAN's Deferred (the cooperator waits for it without blocking the reactor), then each key
+    /// of the page is one step that calls <paramref name="visit"/> on the reactor thread, so that a large page is spread
+    /// over the cooperator's time slices too. Stop early with <see cref="AsyncCore.Tasks.CooperativeTask.Stop"/>; a
+    /// failed SCAN fails the cooperative task. Nothing is sent until the cooperator takes the first step.
+    /// </summary>
+    public IEnumerable<Deferred?> ScanSteps(string pattern, Action<RedisKey> visit, int pageSize = 250)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentNullException.ThrowIfNull(visit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        return Steps();
+
+        IEnumerable<Deferred?> Steps()
+        {
+            var cursor = "0";
+            do
+            {
+                RedisKey[] keys = [];
+                yield return Execute("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize).AddCallback(page =>
+                {
+                    cursor = (string)page[0]!;
+                    keys = (RedisKey[])page[1]!;
+                });
+                foreach (var key in keys)
+                {
+                    visit(key);
+                    yield return null;
+                }
+            }
+            while (cursor != "0");
+        }
+    }
+
+    /// <summary>
+    /// SCAN as an asynchronous sequence of pages, for <c>await foreach</c> in an <c>async Deferred</c> method on the
+    /// reactor thread: each page is one round trip, and the reactor runs other work while it is fetched. A page may be
+    /// empty; a key may appear twice if the keyspace changes meanwhile (SCAN's own guarantees). Leaving the loop early
+    /// sends nothing more.
+    /// </summary>
+    public async IAsyncEnumerable<RedisKey[]> ScanPages(
+        string pattern, int pageSize = 250, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var cursor = "0";
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await Execute("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize);
+            cursor = (string)page[0]!;
+            yield return (RedisKey[])page[1]!;
+        }
+        while (cursor != "0");
+    }
+
     // ------------------------------------------------------------------------------------------------ anything else
 
     /// <summary>
@@ -147,7 +268,7 @@ public sealed partial class RedisClient
 
     /// <summary>PUBLISH; fires with the number of subscribers that received the message.</summary>
     public Deferred<long> Publish(RedisChannel channel, RedisValue message) =>
-        Track(_ => _subscriber.PublishAsync(channel, message));
+        Track(_ => _subscriber!.PublishAsync(channel, message));
 
     private static async Task<object?> ToObject(Task task)
     {

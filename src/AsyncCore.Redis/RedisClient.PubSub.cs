@@ -15,24 +15,32 @@ public sealed partial class RedisClient
         ArgumentNullException.ThrowIfNull(handler);
         if (_closed is not null)
         {
-            return Deferred.Fail<RedisSubscription>(new ObjectDisposedException(nameof(RedisClient), "The Redis client is closed."));
+            return Deferred.Fail<RedisSubscription>(Closed());
         }
         var subscribed = new Deferred<RedisSubscription>();
-        _subscriber.SubscribeAsync(channel).ContinueWith(
-            task => _pump.Post(() =>
+        WhenConnected(error =>
+        {
+            if (error is not null)
             {
-                if (task.IsCompletedSuccessfully)
+                subscribed.Errback(error);
+                return;
+            }
+            _subscriber!.SubscribeAsync(channel).ContinueWith(
+                task => _pump.Post(() =>
                 {
-                    subscribed.Callback(new RedisSubscription(_pump, task.Result, handler));
-                }
-                else
-                {
-                    subscribed.Errback(task.Exception?.InnerException ?? new OperationCanceledException("The subscription was cancelled."));
-                }
-            }),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+                    if (task.IsCompletedSuccessfully)
+                    {
+                        subscribed.Callback(new RedisSubscription(_pump, task.Result, handler));
+                    }
+                    else
+                    {
+                        subscribed.Errback(task.Exception?.InnerException ?? new OperationCanceledException("The subscription was cancelled."));
+                    }
+                }),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        });
         return subscribed;
     }
 }

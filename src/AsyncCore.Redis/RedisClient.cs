@@ -16,21 +16,33 @@ namespace AsyncCore.Redis;
 /// </remarks>
 public sealed partial class RedisClient : IAsyncDisposable
 {
-    private readonly ConnectionMultiplexer _multiplexer;
-    private readonly IDatabase _database;
-    private readonly ISubscriber _subscriber;
     private readonly ReplyPump _pump;
+
+    // Null until connected: always set for a client made by Connect, set on first use for one made by ConnectLazily.
+    private ConnectionMultiplexer? _multiplexer;
+    private IDatabase? _database;
+    private ISubscriber? _subscriber;
+
+    // The configuration, for the blocking pops' own connections.
+    private readonly ConfigurationOptions _options;
+
+    // A lazy client's configuration, and what waits for its connection while it is being made (reactor thread).
+    private readonly ConfigurationOptions? _lazyOptions;
+    private List<Action<Exception?>>? _waitingForConnection;
     private Deferred<object?>? _closed;
 
-    private RedisClient(ConnectionMultiplexer multiplexer, ReplyPump pump)
+    private RedisClient(ConnectionMultiplexer multiplexer, ConfigurationOptions options, ReplyPump pump)
     {
-        _multiplexer = multiplexer;
         _pump = pump;
-        _database = multiplexer.GetDatabase();
-        _subscriber = multiplexer.GetSubscriber();
-        // The multiplexer raises its events on its own threads; they are re-raised on the reactor thread.
-        multiplexer.ConnectionFailed += (_, e) => _pump.Post(() => ConnectionFailed?.Invoke(this, e));
-        multiplexer.ConnectionRestored += (_, e) => _pump.Post(() => ConnectionRestored?.Invoke(this, e));
+        _options = options;
+        Attach(multiplexer);
+    }
+
+    private RedisClient(ConfigurationOptions options, ReplyPump pump)
+    {
+        _pump = pump;
+        _options = options;
+        _lazyOptions = options;
     }
 
     /// <summary>Raised on the reactor thread when a connection to a server is lost or cannot be made.</summary>
@@ -39,16 +51,25 @@ public sealed partial class RedisClient : IAsyncDisposable
     /// <summary>Raised on the reactor thread when the multiplexer has reconnected to a server.</summary>
     public event EventHandler<ConnectionFailedEventArgs>? ConnectionRestored;
 
-    /// <summary>The underlying multiplexer, for what this client does not wrap. Its tasks complete off the reactor thread.</summary>
-    public IConnectionMultiplexer Multiplexer => _multiplexer;
+    /// <summary>
+    /// The underlying multiplexer, for what this client does not wrap. Its tasks complete off the reactor thread. A lazy
+    /// client (<see cref="ConnectLazily(IReactorThreads, string)"/>) has none until its first command has connected it:
+    /// before that this throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public IConnectionMultiplexer Multiplexer =>
+        _multiplexer ?? throw new InvalidOperationException("The lazy Redis client has not connected yet: it connects on its first command.");
 
-    /// <summary>Whether the multiplexer is connected to a server now.</summary>
-    public bool IsConnected => _multiplexer.IsConnected;
+    /// <summary>Whether the multiplexer is connected to a server now (false for a lazy client not connected yet).</summary>
+    public bool IsConnected => _multiplexer?.IsConnected ?? false;
 
-    /// <summary>Commands issued whose replies have not been delivered yet.</summary>
+    /// <summary>Commands issued whose replies have not been delivered yet (including those waiting for a lazy connection).</summary>
     public int InFlight => _pump.InFlight;
 
     internal long HandOvers => _pump.HandOvers;
+
+    internal ReplyPump Pump => _pump;
+
+    internal int ConnectAttempts { get; private set; }
 
     /// <summary>
     /// Connects to Redis with a StackExchange.Redis configuration string (for example
@@ -68,23 +89,100 @@ public sealed partial class RedisClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var pump = new ReplyPump(reactor);
         var connected = new Deferred<RedisClient>();
-        // ConnectAsync does real work before its first await (configuration, sockets, the first JIT): off the reactor.
+        options = options.Clone();
+        ConnectMultiplexer(pump, options, (multiplexer, error) =>
+        {
+            if (multiplexer is not null)
+            {
+                connected.Callback(new RedisClient(multiplexer, options, pump));
+            }
+            else
+            {
+                connected.Errback(error!);
+            }
+        });
+        return connected;
+    }
+
+    /// <summary>
+    /// A client that connects on first use: it is returned at once, without a connection, and its first command (or
+    /// subscription) starts connecting. Commands issued meanwhile wait, then are sent in the order they were issued. If
+    /// the connection cannot be made, every waiting command fails with the connection error
+    /// (<see cref="RedisConnectionException"/>), and the next command tries to connect again.
+    /// </summary>
+    public static RedisClient ConnectLazily(IReactorThreads reactor, string configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return ConnectLazily(reactor, ConfigurationOptions.Parse(configuration));
+    }
+
+    /// <summary>A client that connects on first use, with parsed <paramref name="options"/>; see <see cref="ConnectLazily(IReactorThreads, string)"/>.</summary>
+    public static RedisClient ConnectLazily(IReactorThreads reactor, ConfigurationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(options);
+        return new RedisClient(options.Clone(), new ReplyPump(reactor));
+    }
+
+    // Connects off the reactor (ConnectAsync does real work before its first await: configuration, sockets, the first
+    // JIT) and reports on the reactor thread, with the multiplexer or the error.
+    private static void ConnectMultiplexer(ReplyPump pump, ConfigurationOptions options, Action<ConnectionMultiplexer?, Exception?> then) =>
         Task.Run(() => ConnectionMultiplexer.ConnectAsync(options)).ContinueWith(
             task => pump.Post(() =>
             {
                 if (task.IsCompletedSuccessfully)
                 {
-                    connected.Callback(new RedisClient(task.Result, pump));
+                    then(task.Result, null);
                 }
                 else
                 {
-                    connected.Errback(task.Exception?.InnerException ?? new OperationCanceledException("The Redis connection was cancelled."));
+                    then(null, task.Exception?.InnerException ?? new OperationCanceledException("The Redis connection was cancelled."));
                 }
             }),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        return connected;
+
+    private void Attach(ConnectionMultiplexer multiplexer)
+    {
+        _multiplexer = multiplexer;
+        _database = multiplexer.GetDatabase();
+        _subscriber = multiplexer.GetSubscriber();
+        // The multiplexer raises its events on its own threads; they are re-raised on the reactor thread.
+        multiplexer.ConnectionFailed += (_, e) => _pump.Post(() => ConnectionFailed?.Invoke(this, e));
+        multiplexer.ConnectionRestored += (_, e) => _pump.Post(() => ConnectionRestored?.Invoke(this, e));
+    }
+
+    // Runs then(null) once connected (at once when connected already), or then(error) when the connection failed; the
+    // actions run in the order they were registered, on the reactor thread.
+    private void WhenConnected(Action<Exception?> then)
+    {
+        if (_database is not null)
+        {
+            then(null);
+            return;
+        }
+        if (_waitingForConnection is { } waiting)
+        {
+            waiting.Add(then);
+            return;
+        }
+        _waitingForConnection = [then];
+        ConnectAttempts++;
+        ConnectMultiplexer(_pump, _lazyOptions!, (multiplexer, error) =>
+        {
+            if (multiplexer is not null)
+            {
+                Attach(multiplexer);
+            }
+            var waiters = _waitingForConnection!;
+            // Cleared first: after a failure the next command starts a new attempt.
+            _waitingForConnection = null;
+            foreach (var waiter in waiters)
+            {
+                waiter(error);
+            }
+        });
     }
 
     /// <summary>
@@ -99,13 +197,34 @@ public sealed partial class RedisClient : IAsyncDisposable
         }
         var closed = new Deferred<object?>();
         _closed = closed;
-        _pump.WhenIdle().AddCallback(_ =>
+        WhenBlockingSettled(() => _pump.WhenIdle().AddCallback(_ =>
         {
-            // Closing and disposing the multiplexer waits for its threads: off the reactor too.
-            Task.Run(async () =>
+            CloseIdleBlockingConnections();
+            if (_waitingForConnection is { } waiting)
             {
-                await _multiplexer.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
-                await _multiplexer.DisposeAsync().ConfigureAwait(false);
+                // A lazy connection still being made (for a subscription): close what it brings.
+                waiting.Add(_ => CloseMultiplexer(closed));
+            }
+            else
+            {
+                CloseMultiplexer(closed);
+            }
+        }));
+        return Chained(closed);
+    }
+
+    private void CloseMultiplexer(Deferred<object?> closed)
+    {
+        if (_multiplexer is not { } multiplexer)
+        {
+            closed.Callback(null);
+            return;
+        }
+        // Closing and disposing the multiplexer waits for its threads: off the reactor too.
+        Task.Run(async () =>
+            {
+                await multiplexer.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+                await multiplexer.DisposeAsync().ConfigureAwait(false);
             }).ContinueWith(
                 task => _pump.Post(() =>
                 {
@@ -121,8 +240,6 @@ public sealed partial class RedisClient : IAsyncDisposable
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
-        });
-        return Chained(closed);
     }
 
     /// <summary>
@@ -131,7 +248,17 @@ public sealed partial class RedisClient : IAsyncDisposable
     public RedisTransaction CreateTransaction()
     {
         ObjectDisposedException.ThrowIf(_closed is not null, this);
-        return new RedisTransaction(this, _database.CreateTransaction());
+        return new RedisTransaction(this);
+    }
+
+    /// <summary>
+    /// Starts a batch: queue commands on it (each returns its Deferred), then <see cref="RedisBatch.Execute"/> sends them
+    /// together (pipelined, not atomic).
+    /// </summary>
+    public RedisBatch CreateBatch()
+    {
+        ObjectDisposedException.ThrowIf(_closed is not null, this);
+        return new RedisBatch(this);
     }
 
     /// <summary>Closes the client (<see cref="CloseAsync"/>) and completes once it is closed.</summary>
@@ -159,12 +286,22 @@ public sealed partial class RedisClient : IAsyncDisposable
     {
         if (_closed is not null)
         {
-            return Deferred.Fail<T>(new ObjectDisposedException(nameof(RedisClient), "The Redis client is closed."));
+            return Deferred.Fail<T>(Closed());
+        }
+        return TrackAlways(command, map);
+    }
+
+    // Track without the closed check: for what the client sends on its own while closing (unblocking, pushing back).
+    private Deferred<T> TrackAlways<TRaw, T>(Func<IDatabase, Task<TRaw>> command, Func<TRaw, T> map)
+    {
+        if (_database is not { } database)
+        {
+            return _pump.Track(AfterConnecting(command), map);
         }
         Task<TRaw> task;
         try
         {
-            task = command(_database);
+            task = command(database);
         }
         catch (Exception e) when (e is RedisException or ArgumentException or InvalidOperationException)
         {
@@ -174,4 +311,50 @@ public sealed partial class RedisClient : IAsyncDisposable
     }
 
     private Deferred<T> Track<T>(Func<IDatabase, Task<T>> command) => Track(command, static v => v);
+
+    // A lazy client's command issued before the connection is up: it takes its place in the pump's order now, and is
+    // sent once connected (in issue order, since the waiters run in order), or fails with the connection's error.
+    private Task<TRaw> AfterConnecting<TRaw>(Func<IDatabase, Task<TRaw>> command)
+    {
+        var reply = new TaskCompletionSource<TRaw>(TaskCreationOptions.RunContinuationsAsynchronously);
+        WhenConnected(error =>
+        {
+            if (error is not null)
+            {
+                reply.SetException(error);
+                return;
+            }
+            try
+            {
+                command(_database!).ContinueWith(
+                    static (task, state) =>
+                    {
+                        var target = (TaskCompletionSource<TRaw>)state!;
+                        if (task.IsCompletedSuccessfully)
+                        {
+                            target.SetResult(task.Result);
+                        }
+                        else if (task.IsCanceled)
+                        {
+                            target.SetCanceled();
+                        }
+                        else
+                        {
+                            target.SetException(task.Exception!.InnerExceptions);
+                        }
+                    },
+                    reply,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+            catch (Exception e) when (e is RedisException or ArgumentException or InvalidOperationException)
+            {
+                reply.SetException(e);
+            }
+        });
+        return reply.Task;
+    }
+
+    private static ObjectDisposedException Closed() => new(nameof(RedisClient), "The Redis client is closed.");
 }

@@ -11,16 +11,11 @@ namespace AsyncCore.Redis;
 public sealed class RedisTransaction
 {
     private readonly RedisClient _client;
-    private readonly ITransaction _transaction;
-    private readonly List<Action> _deliveries = [];
-    private readonly List<Task> _queued = [];
+    private readonly List<Condition> _conditions = [];
+    private readonly QueuedCommands _queued = new();
     private bool _executed;
 
-    internal RedisTransaction(RedisClient client, ITransaction transaction)
-    {
-        _client = client;
-        _transaction = transaction;
-    }
+    internal RedisTransaction(RedisClient client) => _client = client;
 
     /// <summary>
     /// Adds a condition (for example <see cref="Condition.StringEqual(RedisKey, RedisValue)"/> or
@@ -30,34 +25,19 @@ public sealed class RedisTransaction
     {
         ArgumentNullException.ThrowIfNull(condition);
         ThrowIfExecuted();
-        _transaction.AddCondition(condition);
+        _conditions.Add(condition);
         return this;
     }
 
     /// <summary>
     /// Queues any command of StackExchange.Redis's <see cref="IDatabaseAsync"/> (for example
-    /// <c>tx.Add(db => db.SetAddAsync(key, "x"))</c>); its Deferred fires on the reactor thread if the transaction commits.
+    /// <c>tx.Add(db => db.SetAddAsync(key, "x"))</c>); <paramref name="command"/> is called when the transaction is
+    /// executed, and the Deferred fires on the reactor thread if the transaction commits.
     /// </summary>
     public Deferred<T> Add<T>(Func<IDatabaseAsync, Task<T>> command)
     {
-        ArgumentNullException.ThrowIfNull(command);
         ThrowIfExecuted();
-        var task = command(_transaction);
-        var reply = new Deferred<T>();
-        _queued.Add(task);
-        _deliveries.Add(() =>
-        {
-            if (task.IsCompletedSuccessfully)
-            {
-                reply.Callback(task.Result);
-            }
-            else if (task.Exception is { } error)
-            {
-                // A command can fail inside a committed transaction (WRONGTYPE): that is its own error.
-                reply.Errback(error.InnerExceptions.Count == 1 ? error.InnerException! : error);
-            }
-        });
-        return reply;
+        return _queued.Add(command);
     }
 
     /// <summary>Queues GET.</summary>
@@ -80,22 +60,20 @@ public sealed class RedisTransaction
     {
         ThrowIfExecuted();
         _executed = true;
-        var queued = _queued.ToArray();
         return _client.Track(
             async db =>
             {
-                var committed = await _transaction.ExecuteAsync().ConfigureAwait(false);
+                var transaction = db.CreateTransaction();
+                foreach (var condition in _conditions)
+                {
+                    transaction.AddCondition(condition);
+                }
+                var queued = _queued.Start(transaction);
+                var committed = await transaction.ExecuteAsync().ConfigureAwait(false);
                 if (committed)
                 {
                     // The queued replies complete with EXEC's; wait for all of them so that they are delivered together.
-                    try
-                    {
-                        await Task.WhenAll(queued).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is RedisException or OperationCanceledException)
-                    {
-                        // Each queued Deferred reports its own command's error.
-                    }
+                    await QueuedCommands.WhenAllSettled(queued).ConfigureAwait(false);
                 }
                 return committed;
             },
@@ -103,10 +81,7 @@ public sealed class RedisTransaction
             {
                 if (committed)
                 {
-                    foreach (var deliver in _deliveries)
-                    {
-                        deliver();
-                    }
+                    _queued.Deliver();
                 }
                 return committed;
             });

@@ -32,6 +32,9 @@ internal sealed class ReplyPump
         _drain = Drain;
     }
 
+    /// <summary>The reactor the pump delivers on.</summary>
+    public IReactorThreads Reactor => _reactor;
+
     /// <summary>Commands issued and not delivered yet (reactor thread).</summary>
     public int InFlight => _pending.Count;
 

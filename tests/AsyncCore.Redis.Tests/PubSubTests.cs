@@ -35,6 +35,7 @@ public sealed class PubSubTests : ReactorTestBase
         for (var i = 0; i < count; i++)
         {
             publishes[i] = redis.Publish(channel, i);
+            await RedisServer.Breathe(reactor, i);
         }
         var receivers = await Deferred.GatherResults(publishes);
         await all;

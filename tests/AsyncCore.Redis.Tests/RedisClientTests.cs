@@ -48,7 +48,9 @@ public sealed class RedisClientTests : ReactorTestBase
         Assert.True((await redis.HashGet(hash, "missing")).IsNull);
         var all = (await redis.HashGetAll(hash)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
         Assert.Equal(new Dictionary<string, string?> { ["name"] = "Ada", ["born"] = "1815", ["lang"] = "en" }, all);
+        Assert.Equal(3, await redis.HashLength(hash));
         Assert.True(await redis.HashDelete(hash, "lang"));
+        Assert.Equal(2, await redis.HashLength(hash));
 
         var list = RedisServer.Key("list");
         Assert.Equal(1, await redis.ListRightPush(list, "b"));
@@ -155,6 +157,7 @@ public sealed class RedisClientTests : ReactorTestBase
                 }
                 seen.Add(v);
             });
+            await RedisServer.Breathe(reactor, i);
         }
         await Deferred.GatherResults(replies);
 

@@ -72,4 +72,74 @@ public sealed class ServerRestartTests : ReactorTestBase
         await redis.CloseAsync();
         return true;
     });
+
+    [Fact]
+    public Task ServerDown_QueuedCommandsRunAfterTheRestart_FailFastOnesFailClearly_AndEachFiresOnce() => RunOnReactor(async reactor =>
+    {
+        RedisServer.Require();
+        using var server = await reactor.DeferToThread(OwnRedisServer.Start);
+        // The multiplexer's default backlog queues commands while disconnected; FailFast refuses them at once.
+        var queued = await RedisClient.Connect(reactor, server.Configuration);
+        var failFastOptions = ConfigurationOptions.Parse(server.Configuration);
+        failFastOptions.BacklogPolicy = BacklogPolicy.FailFast;
+        var failFast = await RedisClient.Connect(reactor, failFastOptions);
+        var failed = new Deferred<object?>[] { new(), new() };
+        var restored = new Deferred<object?>[] { new(), new() };
+        var offThread = 0;
+        void Watch(RedisClient client, int i)
+        {
+            client.ConnectionFailed += (_, e) =>
+            {
+                offThread += reactor.IsReactorThread ? 0 : 1;
+                if (e.ConnectionType == ConnectionType.Interactive && !failed[i].Called)
+                {
+                    failed[i].Callback(null);
+                }
+            };
+            client.ConnectionRestored += (_, e) =>
+            {
+                offThread += reactor.IsReactorThread ? 0 : 1;
+                if (e.ConnectionType == ConnectionType.Interactive && !restored[i].Called)
+                {
+                    restored[i].Callback(null);
+                }
+            };
+        }
+        Watch(queued, 0);
+        Watch(failFast, 1);
+        Assert.True(await queued.Set("k", "before"));
+
+        await reactor.DeferToThread(() =>
+        {
+            server.Stop();
+            return true;
+        });
+        await failed[0];
+        await failed[1];
+        Assert.False(queued.IsConnected);
+
+        var fired = 0;
+        var waiting = queued.Get("k").AddCallback(_ => { fired++; });
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(async () => await failFast.Get("k"));
+        Assert.Contains("No connection", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.False(waiting.Called);
+
+        await reactor.DeferToThread(() =>
+        {
+            server.Resume();
+            return true;
+        });
+        await restored[0];
+        await restored[1];
+        // The queued GET ran on the new, empty server: once, after the restart.
+        Assert.True((await waiting).IsNull);
+        Assert.Equal(1, fired);
+        Assert.True(await failFast.Set("k", "after"));
+        Assert.Equal("after", (string?)await queued.Get("k"));
+        Assert.Equal(0, offThread);
+
+        await queued.CloseAsync();
+        await failFast.CloseAsync();
+        return true;
+    });
 }
