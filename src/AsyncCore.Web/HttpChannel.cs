@@ -56,6 +56,7 @@ internal sealed class HttpChannel : Protocol
     private Request? _current;
     private bool _parsing;
     private bool _paused;
+    private IProtocol? _switched;
 
     public HttpChannel(Site site)
     {
@@ -67,6 +68,11 @@ internal sealed class HttpChannel : Protocol
 
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
+        if (_switched is { } upgraded)
+        {
+            upgraded.DataReceived(data);
+            return;
+        }
         if (_state == State.Closed)
         {
             return;
@@ -82,6 +88,12 @@ internal sealed class HttpChannel : Protocol
 
     public override void ConnectionLost(Failure reason)
     {
+        if (_switched is { } upgraded)
+        {
+            base.ConnectionLost(reason);
+            upgraded.ConnectionLost(reason);
+            return;
+        }
         _state = State.Closed;
         _current?.ConnectionLost(reason);
         _current = null;
@@ -108,6 +120,34 @@ internal sealed class HttpChannel : Protocol
             Transport.ResumeProducing();
         }
         Parse();
+    }
+
+    /// <summary>
+    /// After a 101 answer: the connection belongs to <paramref name="protocol"/> from now on. The bytes already received
+    /// after the request are its first data.
+    /// </summary>
+    internal void SwitchProtocols(Request request, IProtocol protocol)
+    {
+        if (!ReferenceEquals(request, _current))
+        {
+            throw new InvalidOperationException("Only the request being answered can switch protocols.");
+        }
+        _current = null;
+        _state = State.Closed;
+        _switched = protocol;
+        var rest = _buffer.AsSpan(_start, _end - _start).ToArray();
+        _start = _end = 0;
+        _buffer = [];
+        if (_paused)
+        {
+            _paused = false;
+            Transport.ResumeProducing();
+        }
+        protocol.MakeConnection(Transport);
+        if (rest.Length > 0 && !Transport.Disconnecting)
+        {
+            protocol.DataReceived(rest);
+        }
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -517,6 +557,7 @@ internal sealed class HttpChannel : Protocol
     internal static string ReasonPhrase(int code) => code switch
     {
         100 => "Continue",
+        101 => "Switching Protocols",
         200 => "OK",
         201 => "Created",
         202 => "Accepted",
