@@ -23,7 +23,13 @@ internal sealed class RecordingServer : WebSocketServerProtocol
 
     protected override string? OnConnect(WebSocketConnectionRequest request) => Connecting is { } connecting ? connecting(request) : base.OnConnect(request);
 
-    protected override void OnOpen() => Seen.Opened++;
+    public Action<RecordingServer>? OnOpenAction { get; set; }
+
+    protected override void OnOpen()
+    {
+        Seen.Opened++;
+        OnOpenAction?.Invoke(this);
+    }
 
     protected override void OnMessage(byte[] payload, bool isBinary)
     {
