@@ -20,11 +20,11 @@ internal sealed record WireFrame(bool Fin, int Rsv, int Opcode, byte[] Payload, 
         output.WriteByte((byte)((fin ? 0x80 : 0) | (rsv << 4) | opcode));
         var length = lengthOverride ?? payload.Length;
         var maskBit = mask ? 0x80 : 0;
-        if (length <= 125)
+        if (lengthOverride is null && length <= 125)
         {
             output.WriteByte((byte)(maskBit | (int)length));
         }
-        else if (length <= ushort.MaxValue)
+        else if (lengthOverride is null && length <= ushort.MaxValue)
         {
             output.WriteByte((byte)(maskBit | 126));
             output.WriteByte((byte)(length >> 8));
