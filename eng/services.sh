@@ -33,7 +33,8 @@ fail() { say "error: $*"; exit 1; }
 # ------------------------------------------------------------------------------------------------------------ install
 install_packages() {
   local needed=() p
-  for p in postgresql mariadb-server redis-server; do
+  # python3-autobahn: the real WebSocket peer of tests/AsyncCore.WebSockets.Tests (PythonPeerTests), run with /usr/bin/python3.
+  for p in postgresql mariadb-server redis-server python3-autobahn; do
     if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]]; then
       needed+=("$p")
     fi

@@ -140,7 +140,7 @@ public abstract class WebSocketClientProtocol : WebSocketProtocol
         WhenOpen.Callback(true);
     }
 
-    private protected override void BeforeClose(Failure reason)
+    private protected override void AfterClose(Failure reason)
     {
         CancelTimer(ref _openTimer);
         if (!WhenOpen.Called)

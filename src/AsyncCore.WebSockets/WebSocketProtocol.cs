@@ -113,14 +113,11 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         CancelTimers();
         _parser?.Stop();
         _deflate?.Dispose();
-        BeforeClose(reason);
         if (wasConnecting)
         {
             ReportClose(false, WebSocketCloseCode.Abnormal, _uncleanReason ?? "the connection was lost during the opening handshake (" + reason.Value.Message + ")");
-            return;
         }
-        var clean = _closeSent && _closeReceived && !_failed && _uncleanReason is null && reason.Check<ConnectionDoneException>();
-        if (clean)
+        else if (_closeSent && _closeReceived && !_failed && _uncleanReason is null && reason.Check<ConnectionDoneException>())
         {
             ReportClose(true, _remoteCode, _remoteReason);
         }
@@ -132,6 +129,7 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         {
             ReportClose(false, WebSocketCloseCode.Abnormal, _uncleanReason ?? "the connection was closed uncleanly (" + reason.Value.Message + ")");
         }
+        AfterClose(reason);
     }
 
     /// <summary>The opening handshake is done: messages may be sent.</summary>
@@ -361,8 +359,8 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
     {
     }
 
-    /// <summary>The connection is about to be reported closed.</summary>
-    private protected virtual void BeforeClose(Failure reason)
+    /// <summary>The connection was reported closed (<see cref="OnClose"/> ran).</summary>
+    private protected virtual void AfterClose(Failure reason)
     {
     }
 
