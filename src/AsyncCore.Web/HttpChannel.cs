@@ -67,6 +67,7 @@ internal sealed class HttpChannel : Protocol
     private bool _paused;
     private Wait _waiting;
     private IDelayedCall? _timer;
+    private IProtocol? _switched;
 
     public HttpChannel(Site site)
     {
@@ -84,6 +85,11 @@ internal sealed class HttpChannel : Protocol
 
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
+        if (_switched is { } upgraded)
+        {
+            upgraded.DataReceived(data);
+            return;
+        }
         if (_state == State.Closed)
         {
             return;
@@ -99,6 +105,12 @@ internal sealed class HttpChannel : Protocol
 
     public override void ConnectionLost(Failure reason)
     {
+        if (_switched is { } upgraded)
+        {
+            base.ConnectionLost(reason);
+            upgraded.ConnectionLost(reason);
+            return;
+        }
         _state = State.Closed;
         StopTimer();
         _current?.ConnectionLost(reason);
@@ -128,6 +140,35 @@ internal sealed class HttpChannel : Protocol
             Transport.ResumeProducing();
         }
         Parse(dataArrived: false);
+    }
+
+    /// <summary>
+    /// After a 101 answer: the connection belongs to <paramref name="protocol"/> from now on. The bytes already received
+    /// after the request are its first data.
+    /// </summary>
+    internal void SwitchProtocols(Request request, IProtocol protocol)
+    {
+        if (!ReferenceEquals(request, _current))
+        {
+            throw new InvalidOperationException("Only the request being answered can switch protocols.");
+        }
+        _current = null;
+        _state = State.Closed;
+        StopTimer(); // the idle and header-read timeouts are HTTP's; the new protocol keeps its own
+        _switched = protocol;
+        var rest = _buffer.AsSpan(_start, _end - _start).ToArray();
+        _start = _end = 0;
+        _buffer = [];
+        if (_paused)
+        {
+            _paused = false;
+            Transport.ResumeProducing();
+        }
+        protocol.MakeConnection(Transport);
+        if (rest.Length > 0 && !Transport.Disconnecting)
+        {
+            protocol.DataReceived(rest);
+        }
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -615,6 +656,7 @@ internal sealed class HttpChannel : Protocol
     internal static string ReasonPhrase(int code) => code switch
     {
         100 => "Continue",
+        101 => "Switching Protocols",
         200 => "OK",
         201 => "Created",
         202 => "Accepted",

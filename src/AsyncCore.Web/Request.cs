@@ -255,6 +255,37 @@ public sealed class Request : IConsumer
     /// logged as a render failure.</summary>
     internal void Fail(Failure failure) => _channel.Fail(this, failure);
 
+    /// <summary>
+    /// Answers <c>101 Switching Protocols</c> with <see cref="ResponseHeaders"/> and hands the connection over to
+    /// <paramref name="protocol"/> (an HTTP Upgrade, RFC 9110 7.8, as a WebSocket resource makes): it is attached to the
+    /// connection's transport at once, gets every byte that follows this request (those already received included) and
+    /// its loss. The request counts as finished; the connection serves no more HTTP.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The response was already started or finished.</exception>
+    public void SwitchProtocols(IProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        if (StartedWriting || Finished)
+        {
+            throw new InvalidOperationException("Request.SwitchProtocols called after the response was started.");
+        }
+        if (ClientGone)
+        {
+            return;
+        }
+        ResponseCode = 101;
+        Persistent = true;
+        WriteHead();
+        Finished = true;
+        var waiters = _finishWaiters;
+        _finishWaiters = null;
+        _channel.SwitchProtocols(this, protocol);
+        foreach (var waiter in waiters ?? [])
+        {
+            waiter.Callback(null);
+        }
+    }
+
     internal bool IsHead => Method == "HEAD";
 
     /// <summary>The Deferred a render method returned, while it has not fired.</summary>

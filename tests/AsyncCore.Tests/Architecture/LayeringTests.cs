@@ -98,6 +98,7 @@ public sealed partial class LayeringTests
     [InlineData("src/AsyncCore.Runner")]
     [InlineData("src/AsyncCore.Testing")]
     [InlineData("src/AsyncCore.Web")]
+    [InlineData("src/AsyncCore.WebSockets")]
     public void Namespaces_FollowFolders(string project)
     {
         var root = Path.Combine(RepositoryRoot(), project);

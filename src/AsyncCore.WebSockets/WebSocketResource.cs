@@ -1,0 +1,150 @@
+using System.Text.RegularExpressions;
+using AsyncCore.Web;
+using Microsoft.Extensions.Logging;
+
+namespace AsyncCore.WebSockets;
+
+/// <summary>
+/// Serves WebSocket on a path of a resource tree (Autobahn's <c>WebSocketResource</c>):
+/// <c>root.PutChild("ws", new WebSocketResource(factory))</c>. It checks the opening handshake (RFC 6455 4.2.1), asks the
+/// protocol's <see cref="WebSocketServerProtocol.OnConnect"/>, negotiates the subprotocol and permessage-deflate,
+/// answers 101 and hands the connection to the protocol.
+/// </summary>
+/// <remarks>
+/// Refusals: 405 for a method other than GET, 426 (with <c>Upgrade: websocket</c>) for a request that does not ask to
+/// upgrade or asks for a WebSocket version other than 13 (with <c>Sec-WebSocket-Version: 13</c>), 400 for a missing
+/// <c>Connection: Upgrade</c>, a malformed key or extension header, or HTTP/1.0, 403 for an origin not allowed, and
+/// the status of a <see cref="ConnectionDeniedException"/>.
+/// </remarks>
+public sealed class WebSocketResource : Resource
+{
+    private static readonly Action<ILogger, string, Exception?> s_onConnectFailed =
+        LoggerMessage.Define<string>(LogLevel.Error, new EventId(1, "OnConnectFailed"), "WebSocket OnConnect for {Path} failed");
+
+    private readonly WebSocketServerFactory _factory;
+
+    /// <summary>Creates the resource.</summary>
+    public WebSocketResource(WebSocketServerFactory factory) => _factory = factory ?? throw new ArgumentNullException(nameof(factory));
+
+    /// <summary>True: the rest of the path is the protocol's to read (<see cref="WebSocketConnectionRequest.Path"/>).</summary>
+    public override bool IsLeaf => true;
+
+    /// <inheritdoc />
+    public override RenderResult Render(Request request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = request.RequestHeaders;
+        if (!Handshake.HasToken(headers.GetAll("Upgrade"), "websocket"))
+        {
+            request.ResponseHeaders.Set("Upgrade", "websocket");
+            request.ResponseHeaders.Set("Connection", "Upgrade");
+            return Refuse(request, 426, "This resource speaks WebSocket: send an Upgrade: websocket request.");
+        }
+        if (request.Method != "GET")
+        {
+            request.ResponseHeaders.Set("Allow", "GET");
+            return Refuse(request, 405, "A WebSocket opening handshake is a GET request.");
+        }
+        if (request.ClientVersion != "HTTP/1.1")
+        {
+            return Refuse(request, 400, "A WebSocket opening handshake needs HTTP/1.1.");
+        }
+        if (!Handshake.HasToken(headers.GetAll("Connection"), "upgrade"))
+        {
+            return Refuse(request, 400, "Missing Connection: Upgrade.");
+        }
+        var versions = headers.GetAll("Sec-WebSocket-Version");
+        if (versions.Count != 1 || versions[0].Trim() != "13")
+        {
+            request.ResponseHeaders.Set("Sec-WebSocket-Version", "13");
+            return Refuse(request, 426, "Only WebSocket version 13 is supported.");
+        }
+        var keys = headers.GetAll("Sec-WebSocket-Key");
+        if (keys.Count != 1 || !Handshake.IsValidKey(keys[0].Trim()))
+        {
+            return Refuse(request, 400, "Missing or malformed Sec-WebSocket-Key.");
+        }
+        var options = _factory.Options;
+        var origin = request.GetHeader("Origin");
+        if (origin is not null && !OriginAllowed(origin, options))
+        {
+            return Refuse(request, 403, "Origin not allowed.");
+        }
+        var offers = ExtensionOffer.Parse(headers.GetAll("Sec-WebSocket-Extensions"));
+        if (offers is null)
+        {
+            return Refuse(request, 400, "Malformed Sec-WebSocket-Extensions.");
+        }
+        var protocols = Handshake.Tokens(headers.GetAll("Sec-WebSocket-Protocol"));
+        var connection = new WebSocketConnectionRequest(request, protocols, [.. offers.Select(o => o.ToString())]);
+
+        var protocol = _factory.BuildWebSocketProtocol();
+        string? subprotocol;
+        try
+        {
+            subprotocol = protocol.Connect(_factory, connection);
+        }
+        catch (ConnectionDeniedException denied)
+        {
+            protocol.Refused($"refused by OnConnect: {denied.Code} {denied.Message}");
+            return Refuse(request, denied.Code, denied.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            s_onConnectFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<WebSocketResource>(), request.Path, e);
+            protocol.Refused("OnConnect failed: " + e.Message);
+            return Refuse(request, 500, "The WebSocket server failed to accept the connection.");
+        }
+        if (subprotocol is not null && !protocols.Contains(subprotocol, StringComparer.Ordinal))
+        {
+            protocol.Refused($"OnConnect chose the subprotocol '{subprotocol}', which the client did not offer");
+            return Refuse(request, 500, "The server chose a subprotocol the client did not offer.");
+        }
+
+        PerMessageDeflate? deflate = null;
+        string? answer = null;
+        if (options.PerMessageDeflate is { } deflateOptions)
+        {
+            deflate = PerMessageDeflate.Accept(offers, deflateOptions, out answer);
+        }
+        protocol.Accept(subprotocol, deflate);
+        var response = request.ResponseHeaders;
+        response.Set("Upgrade", "websocket");
+        response.Set("Connection", "Upgrade");
+        response.Set("Sec-WebSocket-Accept", Handshake.Accept(keys[0].Trim()));
+        if (subprotocol is not null)
+        {
+            response.Set("Sec-WebSocket-Protocol", subprotocol);
+        }
+        if (answer is not null)
+        {
+            response.Set("Sec-WebSocket-Extensions", answer);
+        }
+        request.SwitchProtocols(protocol);
+        return RenderResult.NotDoneYet;
+    }
+
+    private static RenderResult Refuse(Request request, int code, string reason)
+    {
+        request.ResponseCode = code;
+        request.ResponseHeaders.Set("Content-Type", "text/plain; charset=utf-8");
+        return reason + "\n";
+    }
+
+    private static bool OriginAllowed(string origin, WebSocketServerOptions options)
+    {
+        if (origin == "null" && options.AllowNullOrigin)
+        {
+            return true;
+        }
+        foreach (var pattern in options.AllowedOrigins)
+        {
+            var regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$";
+            if (Regex.IsMatch(origin, regex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
