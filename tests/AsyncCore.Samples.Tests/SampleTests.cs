@@ -140,6 +140,52 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public async Task WebSocketEcho_ServesThePage_AndEchoesToADotNetWebSocketClient()
+    {
+        using var sample = SampleRun.Start("WebSocketEcho", ["0"]);
+        var banner = await sample.WaitForLine("open http://");
+        var address = banner.Split(' ')[1]; // "http://127.0.0.1:PORT/"
+        var token = TestContext.Current.CancellationToken;
+        using var http = new HttpClient { Timeout = SampleRun.Patience };
+        Assert.Contains("/ws", await http.GetStringAsync(new Uri(address), token), StringComparison.Ordinal);
+
+        // System.Net.WebSockets as the independent peer, offering permessage-deflate as browsers do.
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.DangerousDeflateOptions = new System.Net.WebSockets.WebSocketDeflateOptions();
+        await socket.ConnectAsync(new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "ws"), token);
+        var text = "hello from " + new string('.', 2000);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, endOfMessage: true, token);
+        var buffer = new byte[8192];
+        var received = new StringBuilder();
+        System.Net.WebSockets.WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, token);
+            received.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+        while (!result.EndOfMessage);
+        Assert.Equal(text, received.ToString());
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", token);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+
+        sample.Terminate();
+        Assert.Equal(0, await sample.WaitForExit());
+    }
+
+    [Fact]
+    public async Task RedisUsers_StoresAndReadsUsersInBothStyles()
+    {
+        var redis = SampleRun.RequireServer("ASYNCCORE_REDIS");
+
+        var (code, lines, errors) = await SampleRun.RunToEnd("RedisUsers", environment: new Dictionary<string, string> { ["ASYNCCORE_REDIS"] = redis });
+
+        Assert.True(code == 0, errors);
+        Assert.Contains(lines, l => l.StartsWith("stored ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("HGET sample:users ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" field(s) in sample:users (", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PortForward_RelaysAConnectionAndStopsOnSigterm()
     {
         // The target: a one-connection server that answers in upper case.
