@@ -173,6 +173,36 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public async Task WebSocketEcho_APageInHeadlessChromium_GetsItsEcho()
+    {
+        // A real browser: Chromium loads the page, whose script opens the socket (offering permessage-deflate, as
+        // browsers do), sends, and writes the echo into the DOM that --dump-dom prints.
+        const string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            const string reason = "chromium is not installed (`bash eng/services.sh install` installs it).";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail(reason + " CI must run this test.");
+            }
+            Assert.Skip(reason);
+        }
+        using var sample = SampleRun.Start("WebSocketEcho", ["0"]);
+        var address = (await sample.WaitForLine("open http://")).Split(' ')[1];
+        using (var playwright = await Microsoft.Playwright.Playwright.CreateAsync())
+        {
+            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(address);
+            // The page's script opens ws://.../ws, sends "hello-from-browser" and writes the echo into #out.
+            await page.WaitForFunctionAsync("() => document.getElementById('out').textContent !== 'pending'", null, new() { Timeout = 30_000 });
+            Assert.Equal("echo:hello-from-browser", await page.TextContentAsync("#out"));
+        }
+        sample.Terminate();
+        Assert.Equal(0, await sample.WaitForExit());
+    }
+
+    [Fact]
     public async Task RedisUsers_StoresAndReadsUsersInBothStyles()
     {
         var redis = SampleRun.RequireServer("ASYNCCORE_REDIS");
