@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 
 namespace AsyncCore.Samples.Tests;
 
@@ -24,14 +22,14 @@ public sealed class AotSmokeTests
             }
             Assert.Skip(reason);
         }
-        var root = typeof(AotSmokeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        var root = SampleRun.RepositoryRoot;
         var output = Directory.CreateTempSubdirectory("asynccore-aot-");
         try
         {
-            var publish = await Run("dotnet", ["publish", Path.Combine(root, "eng", "aot-smoke", "AotSmoke.csproj"), "-c", "Release", "-r", "linux-x64", "-o", output.FullName, "-nologo", "-v:q"], root);
+            var publish = await ProcessRun.Run("dotnet", ["publish", Path.Combine(root, "eng", "aot-smoke", "AotSmoke.csproj"), "-c", "Release", "-r", "linux-x64", "-o", output.FullName, "-nologo", "-v:q"], root, Patience);
             Assert.DoesNotContain("warning", publish, StringComparison.OrdinalIgnoreCase);
 
-            var run = await Run(Path.Combine(output.FullName, "AotSmoke"), [], output.FullName);
+            var run = await ProcessRun.Run(Path.Combine(output.FullName, "AotSmoke"), [], output.FullName, Patience);
 
             Assert.Contains("chain: value 42", run, StringComparison.Ordinal);
             Assert.Contains("echo: ping", run, StringComparison.Ordinal);
@@ -41,32 +39,5 @@ public sealed class AotSmokeTests
         {
             output.Delete(recursive: true);
         }
-    }
-
-    private static async Task<string> Run(string file, string[] args, string directory)
-    {
-        var info = new ProcessStartInfo(file, args)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Patience);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish within {Patience}.");
-        }
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:\n{output}");
-        return output;
     }
 }

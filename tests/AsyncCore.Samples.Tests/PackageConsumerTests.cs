@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Reflection;
-
 namespace AsyncCore.Samples.Tests;
 
 /// <summary>
@@ -16,8 +12,8 @@ public sealed class PackageConsumerTests
     [Fact]
     public async Task EveryPackagePacks_AndASeparateAppBuildsAndRunsAgainstThemAlone()
     {
-        var root = Metadata("RepositoryRoot");
-        var configuration = Metadata("Configuration");
+        var root = SampleRun.RepositoryRoot;
+        var configuration = SampleRun.Configuration;
         var work = Directory.CreateTempSubdirectory("asynccore-consumer-");
         try
         {
@@ -32,7 +28,7 @@ public sealed class PackageConsumerTests
             Assert.NotEmpty(projects);
             foreach (var project in projects)
             {
-                await Run("dotnet", ["pack", project, "-c", configuration, "--no-build", "-o", feed, "-nologo", "-v:q", $"-p:PackageVersion={version}"], root);
+                await ProcessRun.Run("dotnet", ["pack", project, "-c", configuration, "--no-build", "-o", feed, "-nologo", "-v:q", $"-p:PackageVersion={version}"], root, Patience);
             }
             foreach (var project in projects)
             {
@@ -60,8 +56,8 @@ public sealed class PackageConsumerTests
                   </packageSourceMapping>
                 </configuration>
                 """, TestContext.Current.CancellationToken);
-            await Run("dotnet", ["build", "-c", "Release", "-nologo", "-v:q", $"-p:AsyncCoreVersion={version}"], app);
-            var output = await Run("dotnet", [Path.Combine(app, "bin", "Release", "net10.0", "Consumer.dll")], app);
+            await ProcessRun.Run("dotnet", ["build", "-c", "Release", "-nologo", "-v:q", $"-p:AsyncCoreVersion={version}"], app, Patience);
+            var output = await ProcessRun.Run("dotnet", [Path.Combine(app, "bin", "Release", "net10.0", "Consumer.dll")], app, Patience);
 
             Assert.Contains("chain: 19.99", output, StringComparison.Ordinal);
             Assert.Contains("echo: ping", output, StringComparison.Ordinal);
@@ -73,39 +69,4 @@ public sealed class PackageConsumerTests
             work.Delete(recursive: true);
         }
     }
-
-    private static async Task<string> Run(string file, string[] args, string directory)
-    {
-        var info = new ProcessStartInfo(file, args)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // The repository's own build must not leak into the app's: no inherited MSBuild settings.
-        info.Environment.Remove("MSBuildExtensionsPath");
-        info.Environment.Remove("MSBUILD_EXE_PATH");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Patience);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish within {Patience}.");
-        }
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0,
-            $"{file} {string.Join(' ', args)} exited with {process.ExitCode.ToString(CultureInfo.InvariantCulture)}:\n{output}\n{await stderr}");
-        return output;
-    }
-
-    private static string Metadata(string key) =>
-        typeof(PackageConsumerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 }

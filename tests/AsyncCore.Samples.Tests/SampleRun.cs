@@ -175,9 +175,11 @@ internal sealed class SampleRun : IDisposable
         return null!;
     }
 
-    private static string RepositoryRoot => Metadata("RepositoryRoot");
+    /// <summary>The repository the tests were built from.</summary>
+    internal static string RepositoryRoot => Metadata("RepositoryRoot");
 
-    private static string Configuration => Metadata("Configuration");
+    /// <summary>The configuration the solution was built in (the tests' own).</summary>
+    internal static string Configuration => Metadata("Configuration");
 
     private static string Metadata(string key) =>
         typeof(SampleRun).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
