@@ -4,10 +4,11 @@
 #   2. one core for the whole benchmark (taskset -c 0): how the issue's reference numbers were measured;
 #   3. PostgreSQL on core 1 and the benchmark on core 0, as if the server were another host;
 # then Twisted's adbapi as the anchor (all cores shared), when python3-twisted and python3-psycopg2 are installed.
-# Usage: bash bench/run-enterprise.sh [seconds per run] [rounds]   (needs taskset; starts the servers itself)
+# Usage: bash bench/run-enterprise.sh [seconds per run=5] [rounds=5]   (needs taskset; starts the servers itself)
+# 5 s cells: with 1 s cells the same runner moved up to 3.5x between runs (issue 17).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-1}
+seconds=${1:-5}
 rounds=${2:-5}
 eval "$(bash eng/services.sh start)"
 dotnet build -c Release bench/AsyncCore.Enterprise.Benchmarks -nologo -v q >/dev/null
@@ -33,7 +34,8 @@ echo
 echo "### Twisted adbapi anchor (all cores shared)"
 pin_postgres "$all_cores"
 if /usr/bin/python3 -c "import twisted, psycopg2" 2>/dev/null; then
-    /usr/bin/python3 bench/adbapi_anchor.py "$seconds" 2>&1 | grep '^|'
+    # adbapi with as many SQLite threads as the pool of setup 1 (Max = the cores), each cell min-max over the rounds.
+    /usr/bin/python3 bench/adbapi_anchor.py "$seconds" "$rounds" "$(nproc)" 2>&1 | grep '^|'
 else
     echo "(skipped: apt-get install -y python3-twisted python3-psycopg2)"
 fi
