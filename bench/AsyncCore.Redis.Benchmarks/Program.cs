@@ -24,7 +24,8 @@ const int BatchSize = 100;
 RedisKey key = "bench:key";
 RedisValue value = new string('x', 16);
 
-using var reactor = new EventLoopReactor();
+// The reactor a user gets by default (EpollReactor on Linux); ASYNCCORE_REACTOR=eventloop measures the portable one.
+using var reactor = ReactorFactory.Create();
 using var reactorThread = reactor.RunInBackground();
 var client = await OnReactor(() => RedisClient.Connect(reactor, server));
 // Direct StackExchange.Redis gets a multiplexer of its own, so that neither side queues behind the other's commands.

@@ -10,6 +10,29 @@ namespace AsyncCore.Tests.Reactors;
 public class ReactorThreadTests
 {
     [Fact]
+    public async Task RunInBackground_TheDefaultReactor_RunsOnItsThreadAndStopsOnDispose()
+    {
+        // What ReactorFactory gives (EpollReactor on Linux) runs in the background like EventLoopReactor does.
+        var reactor = ReactorFactory.Create(options: new ReactorOptions { LoggerFactory = new LogCapture() });
+        var running = reactor.RunInBackground();
+        var ranOn = await reactor.CallFromThreadAsync(() => Environment.CurrentManagedThreadId);
+        Assert.Equal(running.Thread.ManagedThreadId, ranOn);
+        Assert.Same(reactor, running.Reactor);
+
+        await running.DisposeAsync();
+        Assert.True(running.Completion.IsCompletedSuccessfully);
+        Assert.False(reactor.Running);
+        reactor.Dispose();
+    }
+
+    [Fact]
+    public void RunInBackground_AHostLoopReactor_IsRefused()
+    {
+        using var reactor = new HostLoopReactor(new SynchronizationContext());
+        Assert.Throws<ArgumentException>(() => reactor.RunInBackground());
+    }
+
+    [Fact]
     public void CallFromThread_From8ThreadsAtOnce_KeepsEachThreadsOrder()
     {
         const int threads = 8;
