@@ -88,12 +88,6 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
         }
     }
 
-    /// <summary>
-    /// Runs the reactor on a new background thread named after the reactor and returns at once; the returned handle
-    /// stops it and waits for the thread to end.
-    /// </summary>
-    public ReactorThread RunInBackground() => ReactorThread.RunInBackground(this);
-
     private protected override void WakeUp()
     {
         if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)

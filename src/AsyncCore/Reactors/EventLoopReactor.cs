@@ -5,7 +5,7 @@ namespace AsyncCore.Reactors;
 
 /// <summary>
 /// A reactor whose loop runs on a thread of its own (the one calling <see cref="Run"/>, or a dedicated one with
-/// <see cref="ReactorThread.RunInBackground"/>): the single thread that runs every Deferred callback, timer and protocol event.
+/// <see cref="ReactorThreadExtensions.RunInBackground"/>): the single thread that runs every Deferred callback, timer and protocol event.
 /// While it runs, the reactor's <see cref="SynchronizationContext"/> is installed on that thread, so <c>await</c>
 /// continuations come back to it.
 /// </summary>
@@ -85,12 +85,6 @@ public sealed class EventLoopReactor : NetworkReactorBase
             Wait(delay);
         }
     }
-
-    /// <summary>
-    /// Runs the reactor on a new background thread named after the reactor and returns at once; the returned handle
-    /// stops it and waits for the thread to end.
-    /// </summary>
-    public ReactorThread RunInBackground() => ReactorThread.RunInBackground(this);
 
     private protected override void WakeUp()
     {

@@ -3,34 +3,18 @@ using AsyncCore.Transports;
 namespace AsyncCore.Reactors;
 
 /// <summary>
-/// A reactor running on a dedicated background thread (from <see cref="RunInBackground"/>). Disposing it stops the
+/// A reactor running on a dedicated background thread (from <see cref="ReactorThreadExtensions.RunInBackground"/>). Disposing it stops the
 /// reactor and waits for the thread.
 /// </summary>
 public sealed class ReactorThread : IDisposable, IAsyncDisposable
 {
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ReactorThread(NetworkReactorBase reactor)
+    internal ReactorThread(NetworkReactorBase reactor)
     {
         Reactor = reactor;
         Thread = new Thread(RunLoop) { IsBackground = true, Name = reactor.Name };
         Thread.Start();
-    }
-
-    /// <summary>
-    /// Runs <paramref name="reactor"/> (an <see cref="EventLoopReactor"/> or an <see cref="EpollReactor"/>, such as
-    /// <see cref="ReactorFactory.Create"/> makes) on a new background thread named after it and returns at once; the
-    /// returned handle stops it and waits for the thread to end.
-    /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="reactor"/> is a <see cref="HostLoopReactor"/>, which runs on its host's loop.</exception>
-    public static ReactorThread RunInBackground(NetworkReactorBase reactor)
-    {
-        ArgumentNullException.ThrowIfNull(reactor);
-        if (reactor is HostLoopReactor)
-        {
-            throw new ArgumentException("A HostLoopReactor runs on its host's loop (call Start), not on a thread of its own.", nameof(reactor));
-        }
-        return new ReactorThread(reactor);
     }
 
     /// <summary>The reactor.</summary>

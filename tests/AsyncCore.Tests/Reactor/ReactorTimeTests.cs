@@ -1,4 +1,5 @@
 using AsyncCore.Reactor;
+using AsyncCore.Reactors;
 
 namespace AsyncCore.Tests.Reactor;
 
