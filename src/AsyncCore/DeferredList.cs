@@ -38,7 +38,10 @@ public static class DeferredList
 public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
 {
     private readonly Deferred<T>[] _inputs;
-    private readonly DeferredListItem<T>[] _items;
+    // The outcomes, kept as the values and, only once an input fails, the failures: a T[] costs what Task.WhenAll's
+    // result array costs, where an array of (success, value, failure) items would cost three times as much for an int.
+    private readonly T[] _values;
+    private Failure?[]? _failures;
     private readonly bool _fireOnOneCallback;
     private readonly bool _fireOnOneErrback;
     private readonly bool _consumeErrors;
@@ -49,13 +52,13 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
     {
         ArgumentNullException.ThrowIfNull(deferreds);
         _inputs = deferreds.ToArray();
-        _items = new DeferredListItem<T>[_inputs.Length];
+        _values = new T[_inputs.Length];
         _fireOnOneCallback = fireOnOneCallback;
         _fireOnOneErrback = fireOnOneErrback;
         _consumeErrors = consumeErrors;
         if (_inputs.Length == 0 && !fireOnOneCallback)
         {
-            Callback(new DeferredListResult<T>(_items));
+            Callback(new DeferredListResult<T>(_values, null));
         }
         foreach (var input in _inputs)
         {
@@ -64,11 +67,24 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
         }
         for (var i = 0; i < _inputs.Length; i++)
         {
-            // An input that already has its result is counted at once, without allocating a stage for it.
-            if (!_inputs[i].TryObserveSettled(this, i, static (list, index, result) => list.OnInputFired(index, result)))
+            var input = _inputs[i];
+            // A success that is already there is recorded in place: nothing can observe the list before the constructor
+            // returns, so the list fires once after the loop if every input was such a success. Not with
+            // fireOnOneCallback, which fires at the first success with its index.
+            if (!fireOnOneCallback && input.TryPeekSettledValue(out T value))
             {
-                _inputs[i].AddStage(new Collect(this, i));
+                _values[i] = value;
+                _finishedCount++;
             }
+            // Any other input that already has its result is counted at once, without allocating a stage for it.
+            else if (!input.TryObserveSettled(this, i, static (list, index, result) => list.OnInputFired(index, result)))
+            {
+                input.AddStage(new Collect(this, i));
+            }
+        }
+        if (_values.Length > 0 && _finishedCount == _values.Length && !Called)
+        {
+            Callback(new DeferredListResult<T>(_values, _failures));
         }
     }
 
@@ -99,7 +115,14 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
     private object? OnInputFired(int index, object? result)
     {
         var failure = result as Failure;
-        _items[index] = failure is null ? new DeferredListItem<T>(true, Read<T>(result), null) : new DeferredListItem<T>(false, default, failure);
+        if (failure is null)
+        {
+            _values[index] = Read<T>(result);
+        }
+        else
+        {
+            (_failures ??= new Failure?[_values.Length])[index] = failure;
+        }
         _finishedCount++;
         if (!Called)
         {
@@ -111,9 +134,9 @@ public sealed class DeferredList<T> : Deferred<DeferredListResult<T>>
             {
                 Errback(new FirstErrorException(failure, index));
             }
-            else if (_finishedCount == _items.Length)
+            else if (_finishedCount == _values.Length)
             {
-                Callback(new DeferredListResult<T>(_items));
+                Callback(new DeferredListResult<T>(_values, _failures));
             }
         }
         return failure is not null && _consumeErrors ? Consumed : result;
@@ -137,18 +160,20 @@ public readonly record struct DeferredListItem<T>(bool Success, T? Value, Failur
 /// </summary>
 public sealed class DeferredListResult<T> : IReadOnlyList<DeferredListItem<T>>
 {
-    private readonly DeferredListItem<T>[] _items;
+    private readonly T[] _values;
+    private readonly Failure?[]? _failures;
 
-    internal DeferredListResult(DeferredListItem<T>[] items)
+    internal DeferredListResult(T[] values, Failure?[]? failures)
     {
-        _items = items;
+        _values = values;
+        _failures = failures;
         FiredIndex = -1;
         FiredValue = default;
     }
 
     internal DeferredListResult(int index, T value)
     {
-        _items = [];
+        _values = [];
         FiredIndex = index;
         FiredValue = value;
     }
@@ -160,13 +185,20 @@ public sealed class DeferredListResult<T> : IReadOnlyList<DeferredListItem<T>>
     public T? FiredValue { get; }
 
     /// <inheritdoc />
-    public DeferredListItem<T> this[int index] => _items[index];
+    public DeferredListItem<T> this[int index] =>
+        _failures?[index] is { } failure ? new DeferredListItem<T>(false, default, failure) : new DeferredListItem<T>(true, _values[index], null);
 
     /// <inheritdoc />
-    public int Count => _items.Length;
+    public int Count => _values.Length;
 
     /// <inheritdoc />
-    public IEnumerator<DeferredListItem<T>> GetEnumerator() => ((IEnumerable<DeferredListItem<T>>)_items).GetEnumerator();
+    public IEnumerator<DeferredListItem<T>> GetEnumerator()
+    {
+        for (var i = 0; i < _values.Length; i++)
+        {
+            yield return this[i];
+        }
+    }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

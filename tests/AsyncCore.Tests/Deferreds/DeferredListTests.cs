@@ -166,6 +166,59 @@ public class DeferredListTests
     }
 
     [Fact]
+    public void DeferredList_FiredSuccessesBeforeAnUnfiredInput_WaitsForIt()
+    {
+        // Fired successes are recorded without a stage; the list must still wait for the unfired input after them.
+        var pending = new Deferred<int>();
+        var list = new DeferredList<int>([Deferred.Succeed(1), Deferred.Succeed(2), pending]);
+
+        DeferredAssert.AssertNoResult(list);
+        pending.Callback(3);
+
+        Assert.Equal([1, 2, 3], DeferredAssert.SuccessResultOf(list).Select(i => i.Value));
+    }
+
+    [Fact]
+    public void DeferredList_FiredSuccessesAroundAFiredFailure_ItemsInInputOrder()
+    {
+        var error = new IOException("second");
+        var list = new DeferredList<int>([Deferred.Succeed(1), Deferred.Fail<int>(error), Deferred.Succeed(3)], consumeErrors: true);
+
+        var items = DeferredAssert.SuccessResultOf(list);
+        Assert.Equal([true, false, true], items.Select(i => i.Success));
+        Assert.Equal(1, items[0].Value);
+        Assert.Same(error, items[1].Failure!.Value);
+        Assert.Equal(default, items[1].Value);
+        Assert.Equal(3, items[2].Value);
+        Assert.Equal<DeferredListItem<int>>([items[0], items[1], items[2]], items.ToArray());
+    }
+
+    [Fact]
+    public void DeferredList_FireOnOneCallbackWithFiredInputs_FiresWithTheFirstOne()
+    {
+        var list = new DeferredList<int>([new Deferred<int>(), Deferred.Succeed(7), Deferred.Succeed(8)], fireOnOneCallback: true);
+
+        var result = DeferredAssert.SuccessResultOf(list);
+        Assert.Equal(1, result.FiredIndex);
+        Assert.Equal(7, result.FiredValue);
+        Assert.Empty(result);
+    }
+
+    [Fact]
+    public void DeferredList_FiredInputWaitingOnAnotherDeferred_CountsWhenThatOneFires()
+    {
+        // Fired but waiting: the chain's result slot holds the Deferred it waits on, which is not a value to record.
+        var inner = new Deferred<int>();
+        var waiting = Deferred.Succeed(1).AddCallback(_ => inner);
+        var list = new DeferredList<int>([Deferred.Succeed(2), waiting]);
+
+        DeferredAssert.AssertNoResult(list);
+        inner.Callback(5);
+
+        Assert.Equal([2, 5], DeferredAssert.SuccessResultOf(list).Select(i => i.Value));
+    }
+
+    [Fact]
     public void DeferredList_FireOnOneErrbackWithAlreadyFailedInput_FailsInsideConstructor()
     {
         var pending = new Deferred<int>();

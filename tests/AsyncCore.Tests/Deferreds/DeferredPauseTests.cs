@@ -130,6 +130,39 @@ public class DeferredPauseTests
     }
 
     [Fact]
+    public void Chaining_WhileWaiting_CurrentResultIsNoneAndTheInnerIsNotTheResult()
+    {
+        var inner = new Deferred<int>();
+        var outer = Deferred.Succeed(0).AddCallback(_ => inner);
+
+        Assert.True(outer.IsWaiting);
+        Assert.Null(outer.CurrentResult);
+        Assert.Null(outer.CurrentFailure);
+        Assert.False(outer.HasResult);
+
+        inner.Callback(4);
+
+        Assert.False(outer.IsWaiting);
+        Assert.Equal(4, outer.CurrentResult);
+    }
+
+    [Fact]
+    public void Chaining_OuterPausedWhenInnerFires_IsNoLongerWaiting()
+    {
+        var inner = new Deferred<int>();
+        var outer = Deferred.Succeed(0).AddCallback(_ => inner);
+        outer.Pause();
+
+        inner.Callback(4);
+
+        // The inner result has moved over; only the user's pause holds the chain now.
+        Assert.False(outer.IsWaiting);
+        Assert.Equal(1, outer.Paused);
+        outer.Unpause();
+        Assert.Equal(4, DeferredAssert.SuccessResultOf(outer));
+    }
+
+    [Fact]
     public void Chaining_OuterPausedWhenInnerFires_ResumesOnlyAfterUnpause()
     {
         var inner = new Deferred<int>();
