@@ -2,6 +2,7 @@
 // `await` in the same run, 1 and 50 commands in flight and pipelined batches of 100, interleaved rounds after a warm-up.
 //
 //   dotnet run -c Release --project bench/AsyncCore.Redis.Benchmarks -- [seconds per run] [rounds]
+//   ... -- SECONDS 0 ac|se GET|SET "in flight"|"batches of 100" IN_FLIGHT     (one runner alone, for a profiler)
 //
 // ASYNCCORE_REDIS names the server (eval "$(bash eng/services.sh start-redis)"). See bench/README-redis.md.
 using System.Diagnostics;
@@ -32,6 +33,16 @@ var client = await OnReactor(() => RedisClient.Connect(reactor, server));
 await using var direct = await ConnectionMultiplexer.ConnectAsync(server);
 var db = direct.GetDatabase();
 await db.StringSetAsync(key, value);
+
+// One runner alone, for a profiler: `... SECONDS 0 ac|se GET|SET "in flight"|"batches of 100" IN_FLIGHT`.
+if (args.Length == 6)
+{
+    var (op, mode, inFlight) = (args[3], args[4], int.Parse(args[5], CultureInfo.InvariantCulture));
+    var rate = args[2] == "ac" ? await AsyncCoreRun(op, mode, inFlight) : await DirectRun(op, mode, inFlight);
+    Console.WriteLine($"{args[2]} {op} {mode} {inFlight}: {rate:N0} ops/s");
+    await OnReactor(() => client.CloseAsync());
+    return 0;
+}
 
 var cells = new (string Op, string Mode, int InFlight)[]
 {

@@ -11,58 +11,26 @@ namespace AsyncCore.Redis;
 /// </summary>
 internal sealed class QueuedCommands
 {
-    private readonly List<Func<IDatabaseAsync, Task>> _starts = [];
-    private readonly List<Action> _deliveries = [];
+    // One object per command (its start, its task and its Deferred), rather than a closure and two delegates.
+    private readonly List<QueuedCommand> _commands = [];
 
-    public int Count => _starts.Count;
+    public int Count => _commands.Count;
 
     public Deferred<T> Add<T>(Func<IDatabaseAsync, Task<T>> command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        Task<T>? task = null;
-        var reply = new Deferred<T>();
-        _starts.Add(target =>
-        {
-            try
-            {
-                task = command(target);
-            }
-            catch (Exception e) when (e is RedisException or ArgumentException or InvalidOperationException)
-            {
-                task = Task.FromException<T>(e);
-            }
-            return task;
-        });
-        _deliveries.Add(() =>
-        {
-            if (task is null)
-            {
-                return;
-            }
-            if (task.IsCompletedSuccessfully)
-            {
-                reply.Callback(task.Result);
-            }
-            else if (task.Exception is { } error)
-            {
-                // A command can fail on its own inside a batch or a committed transaction (WRONGTYPE).
-                reply.Errback(error.InnerExceptions.Count == 1 ? error.InnerException! : error);
-            }
-            else
-            {
-                reply.Errback(new OperationCanceledException("The Redis command was cancelled."));
-            }
-        });
-        return reply;
+        var queued = new QueuedCommand<T>(command);
+        _commands.Add(queued);
+        return queued.Reply;
     }
 
     /// <summary>Starts every command on <paramref name="target"/>, in order (reactor thread); returns their tasks.</summary>
     public Task[] Start(IDatabaseAsync target)
     {
-        var tasks = new Task[_starts.Count];
+        var tasks = new Task[_commands.Count];
         for (var i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = _starts[i](target);
+            tasks[i] = _commands[i].Start(target);
         }
         return tasks;
     }
@@ -83,9 +51,57 @@ internal sealed class QueuedCommands
     /// <summary>Fires each command's Deferred, in order (reactor thread).</summary>
     public void Deliver()
     {
-        foreach (var deliver in _deliveries)
+        foreach (var command in _commands)
         {
-            deliver();
+            command.Deliver();
+        }
+    }
+
+    private abstract class QueuedCommand
+    {
+        public abstract Task Start(IDatabaseAsync target);
+
+        public abstract void Deliver();
+    }
+
+    private sealed class QueuedCommand<T>(Func<IDatabaseAsync, Task<T>> command) : QueuedCommand
+    {
+        private Task<T>? _task;
+
+        public Deferred<T> Reply { get; } = new();
+
+        public override Task Start(IDatabaseAsync target)
+        {
+            try
+            {
+                _task = command(target);
+            }
+            catch (Exception e) when (e is RedisException or ArgumentException or InvalidOperationException)
+            {
+                _task = Task.FromException<T>(e);
+            }
+            return _task;
+        }
+
+        public override void Deliver()
+        {
+            if (_task is not { } task)
+            {
+                return;
+            }
+            if (task.IsCompletedSuccessfully)
+            {
+                Reply.Callback(task.Result);
+            }
+            else if (task.Exception is { } error)
+            {
+                // A command can fail on its own inside a batch or a committed transaction (WRONGTYPE).
+                Reply.Errback(error.InnerExceptions.Count == 1 ? error.InnerException! : error);
+            }
+            else
+            {
+                Reply.Errback(new OperationCanceledException("The Redis command was cancelled."));
+            }
         }
     }
 }
