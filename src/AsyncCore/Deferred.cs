@@ -25,7 +25,15 @@ namespace AsyncCore;
 public abstract partial class Deferred
 {
     /// <summary>The chain this object is a view of; <c>this</c> for the Deferred that owns the chain.</summary>
-    internal readonly Deferred Chain;
+    internal Deferred Chain
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _chain ?? this;
+    }
+
+    // Null for the Deferred that owns its chain (most of them): a Deferred storing itself here would cost a GC write
+    // barrier in every constructor.
+    private readonly Deferred? _chain;
 
     // Chain state. Only the owner's fields are used; views forward to the owner through Chain.
     // The stages not run yet, as a circular list: _last.Next is the first (one field instead of a head and a tail).
@@ -82,7 +90,6 @@ public abstract partial class Deferred
 
     private protected Deferred()
     {
-        Chain = this;
         if (DebugInfo.Capturing)
         {
             _debugInfo = new DebugInfo
@@ -113,7 +120,7 @@ public abstract partial class Deferred
         "Deferreds belong to their reactor thread: hand the work over with reactor.CallFromThread, or from other " +
         "threads await reactor.CallFromThreadAsync(() => ...), which returns a Task.");
 
-    private protected Deferred(Deferred chain) => Chain = chain.Chain;
+    private protected Deferred(Deferred chain) => _chain = chain.Chain;
 
     /// <summary>
     /// The stage that changed the chain's result type after this handle was the chain's end; non-null means this typed
