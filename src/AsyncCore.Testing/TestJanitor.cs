@@ -8,7 +8,7 @@ namespace AsyncCore.Testing;
 /// The end-of-test checks of Twisted's trial, independent of the test framework: a test that leaves a Failure
 /// unhandled, a delayed call pending, a port listening or a connection open fails, with each problem listed. Create one
 /// when a test starts, <see cref="Watch(IReactorTime)"/> the clocks and reactors the test uses, and call
-/// <see cref="Verify"/> when it ends; <see cref="ReactorTestBase"/> does all of this for xunit v3.
+/// <see cref="Verify"/> when it ends; the xunit adapters' <c>ReactorTestBase</c> does all of this.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,7 +16,7 @@ namespace AsyncCore.Testing;
 /// thread an <c>await</c> of the test resumes on), so a Deferred that fails in the test's code and that nothing consumes
 /// is caught deterministically, not whenever the garbage collector finds it. Failures a test expects are taken out with
 /// <see cref="FlushLoggedErrors"/>. Code running on a real reactor thread is covered by the reactor's own tracker:
-/// <see cref="ReactorTestBase.RunOnReactor{T}"/> hands what it caught to <see cref="AddUnhandled"/>.
+/// <see cref="ReactorTestRunner.RunAsync{T}"/> hands what it caught to <see cref="AddUnhandled"/>.
 /// </para>
 /// <para>
 /// With <c>debug</c>, Deferreds created in the test record where they were created and first fired, and the report

@@ -8,7 +8,8 @@ namespace AsyncCore.Testing;
 /// A base class for xunit v3 test classes of code built on AsyncCore (Twisted trial's <c>TestCase</c>): each test gets a
 /// <see cref="TestJanitor"/>, and fails at its end if it left an unhandled Failure, a pending delayed call on
 /// <see cref="Clock"/> or <see cref="MemoryReactor"/>, a port or a connection behind. Tests that need real I/O run on a
-/// real reactor with <see cref="RunOnReactor{T}"/>.
+/// real reactor: mark them <see cref="DeferredFactAttribute"/> (the method may return a Deferred and reads
+/// <see cref="Reactor"/>), or wrap their body in <see cref="RunOnReactor{T}"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -26,7 +27,7 @@ namespace AsyncCore.Testing;
 /// }
 /// </code>
 /// </example>
-public abstract class ReactorTestBase : IAsyncLifetime
+public abstract class ReactorTestBase : IAsyncLifetime, IReactorTest
 {
     private Clock? _clock;
     private MemoryReactorClock? _memoryReactor;
@@ -76,7 +77,24 @@ public abstract class ReactorTestBase : IAsyncLifetime
     /// <summary>Whether Deferreds' creation stacks are recorded, as given to the constructor.</summary>
     protected bool DebugDeferreds { get; }
 
-    /// <summary>The timeout of <see cref="RunOnReactor{T}"/> (<see cref="ReactorTestRunner.DefaultTimeout"/> by default).</summary>
+    /// <summary>
+    /// The real reactor of the running <see cref="DeferredFactAttribute"/> test (or <see cref="RunOnReactor{T}"/> body);
+    /// the test runs on its thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Read outside such a test.</exception>
+    protected static EventLoopReactor Reactor => ReactorTestRunner.CurrentReactor
+        ?? throw new InvalidOperationException("Reactor is only set inside a [DeferredFact] test or a RunOnReactor body.");
+
+    TestJanitor IReactorTest.Janitor => Janitor;
+
+    TimeSpan IReactorTest.Timeout => Timeout;
+
+    bool IReactorTest.DebugDeferreds => DebugDeferreds;
+
+    /// <summary>
+    /// The timeout of <see cref="RunOnReactor{T}"/> and of a <see cref="DeferredFactAttribute"/> test that sets none
+    /// (<see cref="ReactorTestRunner.DefaultTimeout"/> by default).
+    /// </summary>
     protected virtual TimeSpan Timeout => ReactorTestRunner.DefaultTimeout;
 
     /// <summary>
