@@ -85,7 +85,7 @@ public abstract class ReactorTestBase : IAsyncLifetime, IReactorTest
     /// the test runs on its thread.
     /// </summary>
     /// <exception cref="InvalidOperationException">Read outside such a test.</exception>
-    protected static EventLoopReactor Reactor => ReactorTestRunner.CurrentReactor
+    protected EventLoopReactor Reactor => ReactorTestRunner.CurrentReactor
         ?? throw new InvalidOperationException("Reactor is only set inside a [DeferredFact] test or a RunOnReactor body.");
 
     TestJanitor IReactorTest.Janitor => Janitor;
