@@ -100,6 +100,8 @@ public sealed class TestJanitor : IDisposable
     /// <summary>
     /// Takes the unhandled failures so far whose exception is of one of <paramref name="types"/> (of any type when none
     /// is given) and returns them: the test expected them, so they no longer fail it (Twisted's <c>flushLoggedErrors</c>).
+    /// Inside a test running on a real reactor (<see cref="ReactorTestRunner.CurrentReactor"/>), the failures that reactor's
+    /// tracker caught so far are included.
     /// </summary>
     public IReadOnlyList<Failure> FlushLoggedErrors(params Type[] types)
     {
@@ -107,6 +109,11 @@ public sealed class TestJanitor : IDisposable
         lock (_unhandled)
         {
             _unhandled.AddRange(Tracker.TakePending());
+            if (ReactorTestRunner.CurrentReactor is { } reactor)
+            {
+                // Code on the reactor thread reports to the reactor's tracker, not to the test's.
+                _unhandled.AddRange(reactor.UnhandledFailures.TakePending());
+            }
             var flushed = _unhandled.Where(r => types.Length == 0 || r.Failure.Check(types) is not null).ToList();
             _unhandled.RemoveAll(flushed.Contains);
             return flushed.Select(r => r.Failure).ToArray();

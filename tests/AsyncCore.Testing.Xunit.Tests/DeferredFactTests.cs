@@ -20,6 +20,14 @@ public sealed class DeferredFactTests : ReactorTestBase
     }
 
     [DeferredFact]
+    public void FlushLoggedErrors_OnTheReactorThread_TakesTheReactorsFailures()
+    {
+        _ = Deferred.Fail<int>(new TimeoutException("expected"));
+        var flushed = FlushLoggedErrors(typeof(TimeoutException));
+        Assert.Equal("expected", Assert.Single(flushed).Value.Message);
+    }
+
+    [DeferredFact]
     public async Task TaskMethod_RunsOnTheReactorThread()
     {
         await Task.Yield();

@@ -19,6 +19,14 @@ public sealed class DeferredFactTests : ReactorTestBase
         Assert.True(Reactor.IsReactorThread);
     }
 
+    [DeferredFact]
+    public void FlushLoggedErrors_OnTheReactorThread_TakesTheReactorsFailures()
+    {
+        _ = Deferred.Fail<int>(new TimeoutException("expected"));
+        var flushed = FlushLoggedErrors(typeof(TimeoutException));
+        Assert.Equal("expected", Assert.Single(flushed).Value.Message);
+    }
+
     [Fact]
     public void FlushLoggedErrors_MarksAnExpectedFailure()
     {
