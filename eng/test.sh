@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as a newcomer and CI run it: builds in Release, starts the real servers the tests need
 # (when eng/services.sh exists and ASYNCCORE_NO_SERVICES is not set), runs every test project, and ends with the
-# line "N passed, N failed" (", N skipped" when any) computed from the runners' CTRF reports.
+# line "N passed, N failed" (", N skipped" when any) computed from the runners' CTRF reports (TRX for xunit v2 projects).
 # Exits non-zero when a test fails or a test project cannot run.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,10 +34,20 @@ for project in tests/*/*.Tests.csproj samples/*/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   dll="$(dirname "$project")/bin/$config/net10.0/$name.dll"
   echo "== $name" >&2
-  if ! dotnet "$dll" -noColor -noLogo -result-ctrf "$results/$name.json" ${TEST_FILTER:+$TEST_FILTER}; then
-    status=1
+  if grep -q 'xunit.runner.visualstudio' "$project"; then
+    # An xunit v2 project runs under VSTest (xunit v2 has no Microsoft.Testing.Platform runner, and global.json puts
+    # dotnet test on that platform); its TRX report is counted below. TEST_FILTER's xunit v3 syntax does not apply.
+    report="$results/$name.trx"
+    if ! dotnet vstest "$dll" --logger:"trx;LogFileName=$report"; then
+      status=1
+    fi
+  else
+    report="$results/$name.json"
+    if ! dotnet "$dll" -noColor -noLogo -result-ctrf "$report" ${TEST_FILTER:+$TEST_FILTER}; then
+      status=1
+    fi
   fi
-  if [ ! -s "$results/$name.json" ]; then
+  if [ ! -s "$report" ]; then
     echo "eng/test.sh: $name produced no report" >&2
     status=1
   fi
@@ -45,10 +55,16 @@ done
 
 summary=$(/usr/bin/python3 - "$results" <<'PY'
 import json, pathlib, sys
+import xml.etree.ElementTree as ET
 passed = failed = skipped = 0
 for report in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     s = json.loads(report.read_text())["results"]["summary"]
     passed += s["passed"]; failed += s["failed"] + s.get("other", 0); skipped += s["skipped"] + s.get("pending", 0)
+# VSTest's TRX reports (xunit v2 projects): skipped tests are counted as not executed.
+for report in sorted(pathlib.Path(sys.argv[1]).glob("*.trx")):
+    counters = next(e for e in ET.parse(report).iter() if e.tag.endswith("Counters")).attrib
+    count = lambda *names: sum(int(counters.get(n, 0)) for n in names)
+    passed += count("passed"); failed += count("failed", "error", "timeout", "aborted"); skipped += count("notExecuted")
 line = f"{passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using AsyncCore.Reactor;
 using AsyncCore.Reactors;
@@ -6,7 +7,8 @@ namespace AsyncCore.Testing;
 
 /// <summary>
 /// Runs a test's Deferred on a real reactor, on a reactor thread of its own, with a timeout, and checks that the reactor
-/// is clean when the Deferred has fired: the framework-independent part of <see cref="ReactorTestBase.RunOnReactor{T}"/>.
+/// is clean when the Deferred has fired: the framework-independent part of the xunit adapters' <c>ReactorTestBase.RunOnReactor</c>
+/// and <c>[DeferredFact]</c>.
 /// </summary>
 public static class ReactorTestRunner
 {
@@ -15,6 +17,19 @@ public static class ReactorTestRunner
 
     /// <summary>How long the reactor may take to answer the end-of-test inspection, and to shut down.</summary>
     private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
+
+    private static readonly MethodInfo RunDeferredMethod =
+        typeof(ReactorTestRunner).GetMethod(nameof(RunDeferredMethodAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    // Set on the reactor thread just before the test runs: the test's code and every async flow it starts there see it.
+    private static readonly AsyncLocal<EventLoopReactor?> s_current = new();
+
+    /// <summary>
+    /// The reactor of the test running on the current async flow (a test run by <see cref="RunAsync{T}"/> or
+    /// <see cref="RunTestMethodAsync"/>, which is what <c>[DeferredFact]</c> uses), or null outside one. A test method
+    /// that takes no parameter reads its reactor here.
+    /// </summary>
+    public static EventLoopReactor? CurrentReactor => s_current.Value;
 
     /// <summary>
     /// Starts a new <see cref="EventLoopReactor"/> on a thread of its own, calls <paramref name="test"/> on it, and waits
@@ -51,7 +66,11 @@ public static class ReactorTestRunner
         try
         {
             Deferred<T>? running = null;
-            var result = reactor.CallFromThreadAsync(() => running = test(reactor), CancellationToken.None);
+            var result = reactor.CallFromThreadAsync(() =>
+            {
+                s_current.Value = reactor;
+                return running = test(reactor);
+            }, CancellationToken.None);
             try
             {
                 await result.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
@@ -95,6 +114,95 @@ public static class ReactorTestRunner
                 janitor.AddProblem($"The reactor did not shut down within {ShutdownPatience}: a pool thread or a shutdown trigger is still blocked");
             }
         }
+    }
+
+    /// <summary>
+    /// Runs a test method found by reflection the way <see cref="RunAsync{T}"/> runs a lambda: on a new real reactor's
+    /// thread, waiting at most <paramref name="timeout"/> for what it returns. This is how the xunit adapters'
+    /// <c>[DeferredFact]</c> runs a method; another test framework's extension can call it the same way.
+    /// </summary>
+    /// <remarks>
+    /// The method may return a <see cref="Deferred{T}"/> (an <c>async Deferred</c> method is one), a
+    /// <see cref="Task"/> or <see cref="ValueTask"/> (awaited on the reactor thread), or nothing. It reads its reactor
+    /// from <see cref="CurrentReactor"/>. An exception it throws, or the failure of what it returns, is thrown from the
+    /// returned Task unchanged (its stack trace is the failure's traceback).
+    /// </remarks>
+    /// <param name="method">The test method.</param>
+    /// <param name="instance">The test class instance (null for a static method).</param>
+    /// <param name="arguments">The method's arguments (none when null).</param>
+    /// <param name="janitor">Collects what the test leaves on the reactor; the caller calls <see cref="TestJanitor.Verify"/>.</param>
+    /// <param name="timeout">How long the method's result may take (<see cref="DefaultTimeout"/> when null).</param>
+    /// <param name="debug">Record Deferreds' creation stacks on the reactor thread.</param>
+    /// <param name="cancellationToken">Aborts the wait (the test run is being cancelled).</param>
+    /// <exception cref="AsyncCoreAssertionException">The result did not come in time; the message lists what was still pending.</exception>
+    public static Task RunTestMethodAsync(MethodInfo method, object? instance, object?[]? arguments, TestJanitor janitor, TimeSpan? timeout = null, bool debug = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(janitor);
+        var valueType = DeferredValueType(method.ReturnType);
+        if (valueType is not null)
+        {
+            return (Task)RunDeferredMethod.MakeGenericMethod(valueType).Invoke(null, [method, instance, arguments, janitor, timeout, debug, cancellationToken])!;
+        }
+        return RunAsync(_ => Invoke(method, instance, arguments) switch
+        {
+            Task task => Deferred.FromTask(AsObject(task)),
+            ValueTask valueTask => Deferred.FromTask(AsObject(valueTask.AsTask())),
+            _ => Deferred.Succeed<object?>(null),
+        }, janitor, timeout, debug, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs one test method on a real reactor (see <see cref="RunTestMethodAsync"/>) and checks the test: the entry point
+    /// of a test framework's extension such as <c>[DeferredFact]</c>. When <paramref name="instance"/> is an
+    /// <see cref="IReactorTest"/>, its janitor collects the problems and the class verifies them when the test ends;
+    /// otherwise a janitor of the test's own does, and this method fails when the test leaves anything behind.
+    /// </summary>
+    /// <param name="method">The test method.</param>
+    /// <param name="instance">The test class instance (null for a static method).</param>
+    /// <param name="arguments">The method's arguments (none when null).</param>
+    /// <param name="testName">The test's name, for the reports.</param>
+    /// <param name="timeout">The test's timeout; when null, the class's <see cref="IReactorTest.Timeout"/> or <see cref="DefaultTimeout"/>.</param>
+    /// <param name="cancellationToken">Aborts the wait (the test run is being cancelled).</param>
+    /// <exception cref="AsyncCoreAssertionException">The test timed out, or left the reactor dirty.</exception>
+    public static async Task RunTestAsync(MethodInfo method, object? instance, object?[]? arguments, string testName, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(testName);
+        if (instance is IReactorTest owner)
+        {
+            await RunTestMethodAsync(method, instance, arguments, owner.Janitor, timeout ?? owner.Timeout, owner.DebugDeferreds, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using var janitor = new TestJanitor(testName);
+        await RunTestMethodAsync(method, instance, arguments, janitor, timeout, debug: false, cancellationToken).ConfigureAwait(false);
+        janitor.Verify();
+    }
+
+    private static Task<T> RunDeferredMethodAsync<T>(MethodInfo method, object? instance, object?[]? arguments, TestJanitor janitor, TimeSpan? timeout, bool debug, CancellationToken cancellationToken) =>
+        RunAsync(_ => (Deferred<T>)Invoke(method, instance, arguments)!, janitor, timeout, debug, cancellationToken);
+
+    private static object? Invoke(MethodInfo method, object? instance, object?[]? arguments) =>
+        // Without the TargetInvocationException wrapper: the test reports the exception its method threw.
+        method.Invoke(instance, BindingFlags.DoNotWrapExceptions, binder: null, arguments ?? [], culture: null);
+
+    private static async Task<object?> AsObject(Task task)
+    {
+        // On the reactor thread: the test's own awaits resume there through the reactor's synchronization context.
+        await task;
+        return null;
+    }
+
+    private static Type? DeferredValueType(Type returnType)
+    {
+        for (var type = returnType; type is not null; type = type.BaseType)
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Deferred<>))
+            {
+                return type.GetGenericArguments()[0];
+            }
+        }
+        return null;
     }
 
     private static async Task<string> DescribeAsync<T>(EventLoopReactor reactor, Func<Deferred<T>?> running, bool cancel)

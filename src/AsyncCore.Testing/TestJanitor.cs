@@ -8,7 +8,7 @@ namespace AsyncCore.Testing;
 /// The end-of-test checks of Twisted's trial, independent of the test framework: a test that leaves a Failure
 /// unhandled, a delayed call pending, a port listening or a connection open fails, with each problem listed. Create one
 /// when a test starts, <see cref="Watch(IReactorTime)"/> the clocks and reactors the test uses, and call
-/// <see cref="Verify"/> when it ends; <see cref="ReactorTestBase"/> does all of this for xunit v3.
+/// <see cref="Verify"/> when it ends; the xunit adapters' <c>ReactorTestBase</c> does all of this.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,7 +16,7 @@ namespace AsyncCore.Testing;
 /// thread an <c>await</c> of the test resumes on), so a Deferred that fails in the test's code and that nothing consumes
 /// is caught deterministically, not whenever the garbage collector finds it. Failures a test expects are taken out with
 /// <see cref="FlushLoggedErrors"/>. Code running on a real reactor thread is covered by the reactor's own tracker:
-/// <see cref="ReactorTestBase.RunOnReactor{T}"/> hands what it caught to <see cref="AddUnhandled"/>.
+/// <see cref="ReactorTestRunner.RunAsync{T}"/> hands what it caught to <see cref="AddUnhandled"/>.
 /// </para>
 /// <para>
 /// With <c>debug</c>, Deferreds created in the test record where they were created and first fired, and the report
@@ -100,6 +100,8 @@ public sealed class TestJanitor : IDisposable
     /// <summary>
     /// Takes the unhandled failures so far whose exception is of one of <paramref name="types"/> (of any type when none
     /// is given) and returns them: the test expected them, so they no longer fail it (Twisted's <c>flushLoggedErrors</c>).
+    /// Inside a test running on a real reactor (<see cref="ReactorTestRunner.CurrentReactor"/>), the failures that reactor's
+    /// tracker caught so far are included.
     /// </summary>
     public IReadOnlyList<Failure> FlushLoggedErrors(params Type[] types)
     {
@@ -107,6 +109,11 @@ public sealed class TestJanitor : IDisposable
         lock (_unhandled)
         {
             _unhandled.AddRange(Tracker.TakePending());
+            if (ReactorTestRunner.CurrentReactor is { } reactor)
+            {
+                // Code on the reactor thread reports to the reactor's tracker, not to the test's.
+                _unhandled.AddRange(reactor.UnhandledFailures.TakePending());
+            }
             var flushed = _unhandled.Where(r => types.Length == 0 || r.Failure.Check(types) is not null).ToList();
             _unhandled.RemoveAll(flushed.Contains);
             return flushed.Select(r => r.Failure).ToArray();

@@ -1,4 +1,5 @@
 using System.Net;
+using AsyncCore;
 using AsyncCore.Testing;
 
 namespace KeyValueStore.Tests;
@@ -23,4 +24,21 @@ public sealed class RealSocketTests : ReactorTestBase
         await WhenConnectionsClosed(reactor);
         return true;
     });
+
+    /// <summary>The same as a test method that is itself an async Deferred: [DeferredFact] runs it on a real reactor.</summary>
+    [DeferredFact(TimeoutSeconds = 60)]
+    public async Deferred<bool> PipelinedRequests_AnswerInOrderOverLoopback()
+    {
+        var port = Reactor.ListenTcp(0, KeyValueServer.CreateFactory(new Dictionary<string, string>()), interfaceAddress: "127.0.0.1");
+        var client = await KeyValueClient.Connect(Reactor, "127.0.0.1", ((IPEndPoint)port.GetHost()).Port);
+
+        var set = client.Set("a", "1");
+        var get = client.Get("a");
+        Assert.True(await set);
+        Assert.Equal("1", await get);
+
+        client.Close();
+        await port.StopListening();
+        return await WhenConnectionsClosed(Reactor);
+    }
 }

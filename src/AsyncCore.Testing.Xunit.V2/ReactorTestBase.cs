@@ -5,10 +5,11 @@ using Xunit;
 namespace AsyncCore.Testing;
 
 /// <summary>
-/// A base class for xunit v3 test classes of code built on AsyncCore (Twisted trial's <c>TestCase</c>): each test gets a
+/// A base class for xunit v2 test classes of code built on AsyncCore (Twisted trial's <c>TestCase</c>): each test gets a
 /// <see cref="TestJanitor"/>, and fails at its end if it left an unhandled Failure, a pending delayed call on
 /// <see cref="Clock"/> or <see cref="MemoryReactor"/>, a port or a connection behind. Tests that need real I/O run on a
-/// real reactor with <see cref="RunOnReactor{T}"/>.
+/// real reactor: mark them <see cref="DeferredFactAttribute"/> (the method may return a Deferred and reads
+/// <see cref="Reactor"/>), or wrap their body in <see cref="RunOnReactor{T}"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -26,17 +27,20 @@ namespace AsyncCore.Testing;
 /// }
 /// </code>
 /// </example>
-public abstract class ReactorTestBase : IAsyncLifetime
+public abstract class ReactorTestBase : IAsyncLifetime, IReactorTest
 {
     private Clock? _clock;
     private MemoryReactorClock? _memoryReactor;
 
-    /// <summary>Starts the test's janitor (the test's name comes from xunit's <see cref="TestContext"/>).</summary>
+    /// <summary>
+    /// Starts the test's janitor. xunit v2 does not tell a test class its test's name: reports name the class (xunit
+    /// shows them under the failing test anyway).
+    /// </summary>
     /// <param name="debugDeferreds">Record Deferreds' creation stacks, shown in the reports (costly).</param>
     protected ReactorTestBase(bool debugDeferreds = false)
     {
         DebugDeferreds = debugDeferreds;
-        Janitor = new TestJanitor(TestContext.Current.Test?.TestDisplayName ?? GetType().Name, debugDeferreds);
+        Janitor = new TestJanitor(GetType().FullName ?? GetType().Name, debugDeferreds);
     }
 
     /// <summary>The test's janitor: watch more clocks or reactors with it.</summary>
@@ -76,7 +80,24 @@ public abstract class ReactorTestBase : IAsyncLifetime
     /// <summary>Whether Deferreds' creation stacks are recorded, as given to the constructor.</summary>
     protected bool DebugDeferreds { get; }
 
-    /// <summary>The timeout of <see cref="RunOnReactor{T}"/> (<see cref="ReactorTestRunner.DefaultTimeout"/> by default).</summary>
+    /// <summary>
+    /// The real reactor of the running <see cref="DeferredFactAttribute"/> test (or <see cref="RunOnReactor{T}"/> body);
+    /// the test runs on its thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Read outside such a test.</exception>
+    protected EventLoopReactor Reactor => ReactorTestRunner.CurrentReactor
+        ?? throw new InvalidOperationException("Reactor is only set inside a [DeferredFact] test or a RunOnReactor body.");
+
+    TestJanitor IReactorTest.Janitor => Janitor;
+
+    TimeSpan IReactorTest.Timeout => Timeout;
+
+    bool IReactorTest.DebugDeferreds => DebugDeferreds;
+
+    /// <summary>
+    /// The timeout of <see cref="RunOnReactor{T}"/> and of a <see cref="DeferredFactAttribute"/> test that sets none
+    /// (<see cref="ReactorTestRunner.DefaultTimeout"/> by default).
+    /// </summary>
     protected virtual TimeSpan Timeout => ReactorTestRunner.DefaultTimeout;
 
     /// <summary>
@@ -91,7 +112,7 @@ public abstract class ReactorTestBase : IAsyncLifetime
     /// the test at its end. Write the test as <c>public Task Name() =&gt; RunOnReactor(async reactor =&gt; { ... });</c>.
     /// </summary>
     protected Task<T> RunOnReactor<T>(Func<EventLoopReactor, Deferred<T>> test) =>
-        ReactorTestRunner.RunAsync(test, Janitor, Timeout, DebugDeferreds, TestContext.Current.CancellationToken);
+        ReactorTestRunner.RunAsync(test, Janitor, Timeout, DebugDeferreds);
 
     /// <summary>
     /// On the reactor thread, waits until every connection <paramref name="reactor"/> holds has closed. A peer that
@@ -110,10 +131,10 @@ public abstract class ReactorTestBase : IAsyncLifetime
     }
 
     /// <summary>Nothing to do: the janitor starts in the constructor, so that it covers the test's whole flow.</summary>
-    public virtual ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Checks what the test left behind and fails the test with the list (<see cref="TestJanitor.Verify"/>).</summary>
-    public virtual ValueTask DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         GC.SuppressFinalize(this);
         try
@@ -124,6 +145,6 @@ public abstract class ReactorTestBase : IAsyncLifetime
         {
             Janitor.Dispose();
         }
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 }
