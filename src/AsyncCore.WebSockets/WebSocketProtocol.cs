@@ -27,6 +27,10 @@ namespace AsyncCore.WebSockets;
 public abstract class WebSocketProtocol : Protocol, IFrameHandler
 {
     private readonly MemoryStream _message = new();
+    private const int ExactAllocationLimit = 64 * 1024;
+    private long _exactLength = -1;
+    private byte[]? _exact;
+    private int _exactFill;
     private readonly byte[] _control = new byte[125];
     private FrameParser? _parser;
     private PerMessageDeflate? _deflate;
@@ -150,7 +154,16 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
     /// messages of any size without buffering them (and set <see cref="WebSocketOptions.MaxMessagePayloadSize"/> to the
     /// most you accept, or 0). By default the three assemble the message for <see cref="OnMessage"/>.
     /// </summary>
-    protected virtual void OnMessageBegin(bool isBinary) => _message.SetLength(0);
+    protected virtual void OnMessageBegin(bool isBinary)
+    {
+        // A message in one uncompressed frame has a known size: its array is filled directly, without a copy from
+        // a growing buffer.
+        if (_exactLength >= 0)
+        {
+            _exact = _exactLength == 0 ? [] : new byte[_exactLength];
+            _exactFill = 0;
+        }
+    }
 
     /// <summary>
     /// Payload of the message under way, as it arrives (Autobahn's <c>onMessageFrameData</c>): unmasked, decompressed,
@@ -158,12 +171,24 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
     /// Text is checked to be UTF-8 so far, but a character may be split between two pieces. The span is valid only
     /// during the call.
     /// </summary>
-    protected virtual void OnMessageFrameData(ReadOnlySpan<byte> data) => _message.Write(data);
+    protected virtual void OnMessageFrameData(ReadOnlySpan<byte> data)
+    {
+        if (_exact is { } exact)
+        {
+            data.CopyTo(exact.AsSpan(_exactFill));
+            _exactFill += data.Length;
+        }
+        else
+        {
+            _message.Write(data);
+        }
+    }
 
     /// <summary>The message under way is complete (Autobahn's <c>onMessageEnd</c>); a text message is whole UTF-8.</summary>
     protected virtual void OnMessageEnd()
     {
-        var payload = _message.ToArray();
+        var payload = _exact ?? _message.ToArray();
+        _exact = null;
         _message.SetLength(0);
         OnMessage(payload, _messageBinary);
     }
@@ -502,6 +527,10 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
             {
                 return Fail(WebSocketCloseCode.MessageTooBig, $"message over the limit of {max0} bytes");
             }
+            _exact = null;
+            _message.SetLength(0);
+            // Only small ones: a peer announcing a large frame and sending nothing must not make this end allocate it.
+            _exactLength = header.Fin && !header.Rsv1 && header.Length <= ExactAllocationLimit ? header.Length : -1;
             OnMessageBegin(_messageBinary);
             if (State == WebSocketState.Closed || _failed)
             {
