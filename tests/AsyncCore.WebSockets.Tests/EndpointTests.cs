@@ -53,6 +53,15 @@ public sealed class EndpointTests : ReactorTestBase, IDisposable
                 }
             },
         };
+        // Patient close timeouts: a loaded machine must not turn this echo into an unclean close.
+        options ??= new WebSocketClientOptions();
+        options = new WebSocketClientOptions
+        {
+            PerMessageDeflate = options.PerMessageDeflate,
+            Tls = options.Tls,
+            CloseHandshakeTimeout = TimeSpan.FromSeconds(30),
+            ServerConnectionDropTimeout = TimeSpan.FromSeconds(30),
+        };
         var opened = await WebSocketClient.Connect(reactor, url, client, options);
         Assert.Same(client, opened);
         await echoed;

@@ -29,11 +29,15 @@ public sealed class ManyClientsTests : ReactorTestBase
         const int concurrent = 50;
         var serverClean = 0;
         var serverEnded = 0;
+        // Generous handshake timeouts: on a loaded machine a 1 s close timeout would turn slowness into unclean closes,
+        // and this test is about leaks, not timeouts.
+        var patient = TimeSpan.FromSeconds(60);
         var factory = new WebSocketServerFactory(reactor, () => new Counting(clean =>
         {
             serverEnded++;
             serverClean += clean ? 1 : 0;
-        }));
+        }), new WebSocketServerOptions { CloseHandshakeTimeout = patient, OpenHandshakeTimeout = patient });
+        var clientOptions = new WebSocketClientOptions { CloseHandshakeTimeout = patient, OpenHandshakeTimeout = patient, ServerConnectionDropTimeout = patient };
         var port = await WebSocketEndpoints.Listen(reactor, "ws:0:interface=127.0.0.1:backlog=1024", factory);
         var url = $"ws://127.0.0.1:{((IPEndPoint)port.GetHost()).Port}/";
         var clientClean = 0;
@@ -42,7 +46,7 @@ public sealed class ManyClientsTests : ReactorTestBase
             var batch = Enumerable.Range(0, concurrent).Select(_ =>
             {
                 var client = new OpenThenClose();
-                WebSocketClient.Connect(reactor, url, client).AddErrback(f => client);
+                WebSocketClient.Connect(reactor, url, client, clientOptions).AddErrback(f => client);
                 return client.Closed;
             }).ToArray();
             foreach (var clean in await Deferred.GatherResults(batch))
