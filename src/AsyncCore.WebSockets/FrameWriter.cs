@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -6,8 +7,8 @@ namespace AsyncCore.WebSockets;
 /// <summary>Encodes frames (RFC 6455 5.2): the shortest length encoding, and a fresh random mask per frame when masking.</summary>
 internal static class FrameWriter
 {
-    /// <summary>Frames up to this size go out as one buffer (header and payload together); larger ones as two.</summary>
-    private const int CoalesceLimit = 16 * 1024;
+    /// <summary>Unmasked frames up to this size go out as one write (header and payload together); larger ones as two.</summary>
+    internal const int CoalesceLimit = 16 * 1024;
 
     public static int HeaderLength(long payloadLength, bool mask) =>
         2 + (payloadLength <= 125 ? 0 : payloadLength <= ushort.MaxValue ? 2 : 8) + (mask ? 4 : 0);
@@ -43,34 +44,41 @@ internal static class FrameWriter
         return at;
     }
 
-    /// <summary>Encodes one whole frame as a new array.</summary>
-    public static byte[] Encode(Opcode opcode, bool fin, bool rsv1, ReadOnlySpan<byte> payload, bool mask)
-    {
-        var headerLength = HeaderLength(payload.Length, mask);
-        var frame = new byte[headerLength + payload.Length];
-        WriteHeader(frame, opcode, fin, rsv1, payload.Length, mask);
-        if (mask)
-        {
-            FrameParser.Unmask(payload, frame.AsSpan(headerLength), frame.AsSpan(headerLength - 4, 4), 0);
-        }
-        else
-        {
-            payload.CopyTo(frame.AsSpan(headerLength));
-        }
-        return frame;
-    }
-
-    /// <summary>Writes one frame to <paramref name="consumer"/>, copying an unmasked large payload only once (in the transport).</summary>
+    /// <summary>
+    /// Writes one frame to <paramref name="consumer"/> without allocating. A masked frame, or one of at most
+    /// <see cref="CoalesceLimit"/> bytes, goes out as one write through a pooled buffer: a completion transport sends
+    /// each write as it comes, and a separate header would cost a send (and over TLS a record) of its own. A larger
+    /// unmasked frame goes as its header and its payload, copied once (into the transport's buffer).
+    /// </summary>
     public static void Write(AsyncCore.Protocols.IConsumer consumer, Opcode opcode, bool fin, bool rsv1, ReadOnlySpan<byte> payload, bool mask)
     {
-        if (mask || payload.Length <= CoalesceLimit)
+        if (!mask && payload.Length > CoalesceLimit)
         {
-            consumer.Write(Encode(opcode, fin, rsv1, payload, mask));
+            Span<byte> header = stackalloc byte[14];
+            var length = WriteHeader(header, opcode, fin, rsv1, payload.Length, mask: false);
+            consumer.Write(header[..length]);
+            consumer.Write(payload);
             return;
         }
-        Span<byte> header = stackalloc byte[14];
-        var length = WriteHeader(header, opcode, fin, rsv1, payload.Length, mask: false);
-        consumer.Write(header[..length]);
-        consumer.Write(payload);
+        var headerLength = HeaderLength(payload.Length, mask);
+        var total = headerLength + payload.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            WriteHeader(rented, opcode, fin, rsv1, payload.Length, mask);
+            if (mask)
+            {
+                FrameParser.Unmask(payload, rented.AsSpan(headerLength, payload.Length), rented.AsSpan(headerLength - 4, 4), 0);
+            }
+            else
+            {
+                payload.CopyTo(rented.AsSpan(headerLength));
+            }
+            consumer.Write(rented.AsSpan(0, total));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

@@ -6,7 +6,7 @@ namespace AsyncCore.WebSockets;
 
 /// <summary>
 /// The client end of a WebSocket connection (Autobahn's <c>WebSocketClientProtocol</c>): connect it with
-/// <see cref="WebSocketClient.Connect"/>. It sends the opening handshake, checks the server's answer (status 101, the
+/// <see cref="WebSocketClient.Connect{TProtocol}(IReactorTime, string, TProtocol, WebSocketClientOptions?)"/>. It sends the opening handshake, checks the server's answer (status 101, the
 /// <c>Sec-WebSocket-Accept</c> of its key, a subprotocol and extensions it offered), calls <see cref="OnConnect"/> and
 /// then <see cref="WebSocketProtocol.OnOpen"/>.
 /// </summary>
@@ -27,6 +27,9 @@ public abstract class WebSocketClientProtocol : WebSocketProtocol
 
     private protected override bool IsServer => false;
 
+    /// <summary>True once a transport is attached.</summary>
+    internal bool IsConnected => TransportOrNull is not null;
+
     private WebSocketClientOptions ClientOptions => (WebSocketClientOptions)Options;
 
     /// <summary>The server accepted the handshake; throw to refuse its answer (the connection is dropped).</summary>
@@ -44,7 +47,7 @@ public abstract class WebSocketClientProtocol : WebSocketProtocol
     {
         if (_uri is null || OptionsOrNull is null)
         {
-            throw new InvalidOperationException("Connect a WebSocketClientProtocol with WebSocketClient.Connect.");
+            throw new InvalidOperationException("Connect a WebSocketClientProtocol with WebSocketClient.Connect, or call WebSocketClient.Prepare first.");
         }
         var options = ClientOptions;
         _key = Handshake.NewKey();

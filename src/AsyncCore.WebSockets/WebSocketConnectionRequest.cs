@@ -47,4 +47,12 @@ public sealed class WebSocketConnectionRequest
 
     /// <summary>The extensions the client offers, as header text (one per offer).</summary>
     public IReadOnlyList<string> Extensions { get; }
+
+    /// <summary>
+    /// Header fields for the server's answer (Autobahn's <c>onConnect</c> returning headers): set them in
+    /// <see cref="WebSocketServerProtocol.OnConnect"/> or before <see cref="WebSocketServerProtocol.OnConnectAsync"/>
+    /// fires, for the 101 (a cookie) or a refusal (<c>WWW-Authenticate</c>). The handshake's own fields
+    /// (<c>Upgrade</c>, <c>Connection</c>, <c>Sec-WebSocket-*</c>) are always the server's.
+    /// </summary>
+    public Headers ResponseHeaders { get; } = new();
 }

@@ -27,6 +27,10 @@ namespace AsyncCore.WebSockets;
 public abstract class WebSocketProtocol : Protocol, IFrameHandler
 {
     private readonly MemoryStream _message = new();
+    private const int ExactAllocationLimit = 64 * 1024;
+    private long _exactLength = -1;
+    private byte[]? _exact;
+    private int _exactFill;
     private readonly byte[] _control = new byte[125];
     private FrameParser? _parser;
     private PerMessageDeflate? _deflate;
@@ -47,6 +51,7 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
     private bool _sendingBinary;
     private bool _sendingCompressed;
     private bool _sendingFirstFrame;
+    private MessageStreamer? _streamer;
 
     private bool _closeSent;
     private bool _closeReceived;
@@ -113,6 +118,7 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         CancelTimers();
         _parser?.Stop();
         _deflate?.Dispose();
+        _streamer?.StopProducing();
         if (wasConnecting)
         {
             ReportClose(false, WebSocketCloseCode.Abnormal, _uncleanReason ?? "the connection was lost during the opening handshake (" + reason.Value.Message + ")");
@@ -140,6 +146,51 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
     /// <summary>A whole message arrived (fragments reassembled, decompressed). Text is valid UTF-8 bytes.</summary>
     protected virtual void OnMessage(byte[] payload, bool isBinary)
     {
+    }
+
+    /// <summary>
+    /// A message begins (Autobahn's <c>onMessageBegin</c>). With <see cref="OnMessageFrameData"/> and
+    /// <see cref="OnMessageEnd"/>, it receives a message piece by piece as it arrives: override all three to handle
+    /// messages of any size without buffering them (and set <see cref="WebSocketOptions.MaxMessagePayloadSize"/> to the
+    /// most you accept, or 0). By default the three assemble the message for <see cref="OnMessage"/>.
+    /// </summary>
+    protected virtual void OnMessageBegin(bool isBinary)
+    {
+        // A message in one uncompressed frame has a known size: its array is filled directly, without a copy from
+        // a growing buffer.
+        if (_exactLength >= 0)
+        {
+            _exact = _exactLength == 0 ? [] : new byte[_exactLength];
+            _exactFill = 0;
+        }
+    }
+
+    /// <summary>
+    /// Payload of the message under way, as it arrives (Autobahn's <c>onMessageFrameData</c>): unmasked, decompressed,
+    /// in pieces of any size (a frame may come in several, and pieces do not follow frame boundaries once decompressed).
+    /// Text is checked to be UTF-8 so far, but a character may be split between two pieces. The span is valid only
+    /// during the call.
+    /// </summary>
+    protected virtual void OnMessageFrameData(ReadOnlySpan<byte> data)
+    {
+        if (_exact is { } exact)
+        {
+            data.CopyTo(exact.AsSpan(_exactFill));
+            _exactFill += data.Length;
+        }
+        else
+        {
+            _message.Write(data);
+        }
+    }
+
+    /// <summary>The message under way is complete (Autobahn's <c>onMessageEnd</c>); a text message is whole UTF-8.</summary>
+    protected virtual void OnMessageEnd()
+    {
+        var payload = _exact ?? _message.ToArray();
+        _exact = null;
+        _message.SetLength(0);
+        OnMessage(payload, _messageBinary);
     }
 
     /// <summary>A ping arrived (the pong was already sent).</summary>
@@ -264,6 +315,59 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         ReadOnlySpan<byte> payload = _sendingCompressed ? _deflate!.FinishMessage() : [];
         WriteFrame(_sendingFirstFrame ? (_sendingBinary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation, true, _sendingFirstFrame && _sendingCompressed, payload);
     }
+
+    /// <summary>
+    /// Sends one message read from <paramref name="source"/> as frames of at most <paramref name="frameSize"/> bytes,
+    /// under backpressure: it registers as the transport's push producer, so a slow peer (the transport's write buffer
+    /// over its high-water mark) pauses it until the buffer drains, and a message of any size never sits whole in the
+    /// write buffer. The source is read on the reactor thread (a <see cref="MemoryStream"/>, a local file). The Deferred
+    /// fires once the last frame was handed to the transport, or fails with a <see cref="ConnectionLostException"/>
+    /// when the connection closes first (or with the source's error, which fails the connection with 1011). Until then
+    /// no other message can be sent (control frames can) and no other producer can be registered.
+    /// </summary>
+    /// <param name="source">The message's bytes (text must be UTF-8), read to its end; not disposed.</param>
+    /// <param name="isBinary">A binary message rather than text.</param>
+    /// <param name="frameSize">The largest frame payload (before compression).</param>
+    /// <param name="doNotCompress">Send it uncompressed even when permessage-deflate was negotiated.</param>
+    /// <exception cref="InvalidOperationException">The connection is not open yet, or a message or producer is under way.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="frameSize"/> is not positive.</exception>
+    public Deferred<bool> StreamMessage(Stream source, bool isBinary = false, int frameSize = 64 * 1024, bool doNotCompress = false)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameSize);
+        if (!CanSend())
+        {
+            return Deferred.Fail<bool>(new ConnectionLostException("The connection is closing: the message was not sent."));
+        }
+        if (_sendingMessage)
+        {
+            throw new InvalidOperationException("A streamed message is already under way.");
+        }
+        var streamer = new MessageStreamer(this, source, frameSize);
+        Transport.RegisterProducer(streamer, streaming: true);
+        _streamer = streamer;
+        BeginMessage(isBinary, doNotCompress);
+        streamer.Produce();
+        return streamer.Done;
+    }
+
+    internal bool CanStream => State == WebSocketState.Open && !_closeSent && TransportOrNull is not null;
+
+    internal void StreamerFinished(MessageStreamer streamer)
+    {
+        if (_streamer != streamer)
+        {
+            return;
+        }
+        _streamer = null;
+        _sendingMessage = false;
+        if (State != WebSocketState.Closed)
+        {
+            TransportOrNull?.UnregisterProducer();
+        }
+    }
+
+    internal void AbortStreamedMessage(string reason) => Fail(WebSocketCloseCode.InternalError, reason);
 
     /// <summary>Sends a ping (at most 125 bytes of payload); the peer answers with a pong carrying the same payload.</summary>
     /// <exception cref="ArgumentException">The payload is longer than 125 bytes.</exception>
@@ -417,8 +521,21 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
             _messageBinary = header.Opcode == Opcode.Binary;
             _messageCompressed = header.Rsv1;
             _messageLength = 0;
-            _message.SetLength(0);
             _utf8.Reset();
+            var max0 = Options.MaxMessagePayloadSize;
+            if (!_messageCompressed && max0 > 0 && header.Length > max0)
+            {
+                return Fail(WebSocketCloseCode.MessageTooBig, $"message over the limit of {max0} bytes");
+            }
+            _exact = null;
+            _message.SetLength(0);
+            // Only small ones: a peer announcing a large frame and sending nothing must not make this end allocate it.
+            _exactLength = header.Fin && !header.Rsv1 && header.Length <= ExactAllocationLimit ? header.Length : -1;
+            OnMessageBegin(_messageBinary);
+            if (State == WebSocketState.Closed || _failed)
+            {
+                return false;
+            }
         }
         _frameOpcode = header.Opcode;
         _frameFin = header.Fin;
@@ -469,11 +586,9 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         {
             return Fail(WebSocketCloseCode.InvalidPayload, "text message ends inside a UTF-8 sequence");
         }
-        var payload = _message.ToArray();
-        _message.SetLength(0);
         _messageInProgress = false;
-        OnMessage(payload, _messageBinary);
-        return State != WebSocketState.Closed;
+        OnMessageEnd();
+        return State != WebSocketState.Closed && !_failed;
     }
 
     void IFrameHandler.OnFramingError(int code, string reason) => Fail(code, reason);
@@ -515,8 +630,8 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         {
             return Fail(WebSocketCloseCode.InvalidPayload, "invalid UTF-8 in a text message");
         }
-        _message.Write(data);
-        return true;
+        OnMessageFrameData(data);
+        return State != WebSocketState.Closed && !_failed;
     }
 
     private bool Control()
@@ -621,6 +736,7 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
         _failCode = code;
         _failReason = reason;
         _parser?.Stop();
+        _streamer?.Abandon();
         if (!Options.FailByDrop && !_closeSent)
         {
             var bytes = Encoding.UTF8.GetBytes(reason);
@@ -643,6 +759,7 @@ public abstract class WebSocketProtocol : Protocol, IFrameHandler
 
     private void SendCloseFrame(int? code, ReadOnlySpan<byte> reasonOrEcho)
     {
+        _streamer?.Abandon();
         if (code is null)
         {
             WriteFrame(Opcode.Close, true, false, []);

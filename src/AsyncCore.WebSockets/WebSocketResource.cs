@@ -79,39 +79,91 @@ public sealed class WebSocketResource : Resource
         var connection = new WebSocketConnectionRequest(request, protocols, [.. offers.Select(o => o.ToString())]);
 
         var protocol = _factory.BuildWebSocketProtocol();
-        string? subprotocol;
+        Deferred<string?> decision;
         try
         {
-            subprotocol = protocol.Connect(_factory, connection);
-        }
-        catch (ConnectionDeniedException denied)
-        {
-            protocol.Refused($"refused by OnConnect: {denied.Code} {denied.Message}");
-            return Refuse(request, denied.Code, denied.Message);
+            decision = protocol.Connect(_factory, connection);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            s_onConnectFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<WebSocketResource>(), request.Path, e);
-            protocol.Refused("OnConnect failed: " + e.Message);
-            return Refuse(request, 500, "The WebSocket server failed to accept the connection.");
+            decision = Deferred.Fail<string?>(e);
         }
+        var decided = false;
+        var gone = request.NotifyFinish();
+        gone.AddBoth(finished =>
+        {
+            // The client went away while OnConnectAsync was deciding: the decision has no one to go to.
+            if (finished.Failure is not null && !decided)
+            {
+                decided = true;
+                protocol.Refused("the client went away while OnConnect was deciding");
+                decision.Cancel();
+            }
+            return true;
+        });
+        decision.AddBoth(outcome =>
+        {
+            if (decided)
+            {
+                return (string?)null;
+            }
+            decided = true;
+            Decide(request, protocol, connection, outcome, keys[0].Trim(), offers, protocols);
+            // Keeps the chain's type, so that the protocol's own handle on it stays usable; the failure was handled.
+            return (string?)null;
+        });
+        return RenderResult.NotDoneYet;
+    }
+
+    private void Decide(Request request, WebSocketServerProtocol protocol, WebSocketConnectionRequest connection, Outcome<string?> outcome,
+        string key, IReadOnlyList<ExtensionOffer> offers, IReadOnlyList<string> protocols)
+    {
+        foreach (var field in connection.ResponseHeaders)
+        {
+            request.ResponseHeaders.Add(field.Key, field.Value);
+        }
+        if (outcome.Failure is { } failure)
+        {
+            if (failure.Value is ConnectionDeniedException denied)
+            {
+                protocol.Refused($"refused by OnConnect: {denied.Code} {denied.Message}");
+                Deny(request, denied.Code, denied.Message);
+            }
+            else if (failure.Value is not OperationCanceledException)
+            {
+                s_onConnectFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<WebSocketResource>(), request.Path, failure.Value);
+                protocol.Refused("OnConnect failed: " + failure.Value.Message);
+                Deny(request, 500, "The WebSocket server failed to accept the connection.");
+            }
+            else
+            {
+                protocol.Refused("OnConnect was cancelled");
+                Deny(request, 503, "The WebSocket server did not accept the connection.");
+            }
+            return;
+        }
+        var subprotocol = outcome.Value;
         if (subprotocol is not null && !protocols.Contains(subprotocol, StringComparer.Ordinal))
         {
             protocol.Refused($"OnConnect chose the subprotocol '{subprotocol}', which the client did not offer");
-            return Refuse(request, 500, "The server chose a subprotocol the client did not offer.");
+            Deny(request, 500, "The server chose a subprotocol the client did not offer.");
+            return;
         }
 
         PerMessageDeflate? deflate = null;
         string? answer = null;
-        if (options.PerMessageDeflate is { } deflateOptions)
+        if (_factory.Options.PerMessageDeflate is { } deflateOptions)
         {
             deflate = PerMessageDeflate.Accept(offers, deflateOptions, out answer);
         }
         protocol.Accept(subprotocol, deflate);
+        // Set after OnConnect's own headers, so that the handshake's fields are always these.
         var response = request.ResponseHeaders;
         response.Set("Upgrade", "websocket");
         response.Set("Connection", "Upgrade");
-        response.Set("Sec-WebSocket-Accept", Handshake.Accept(keys[0].Trim()));
+        response.Set("Sec-WebSocket-Accept", Handshake.Accept(key));
+        response.Remove("Sec-WebSocket-Protocol");
+        response.Remove("Sec-WebSocket-Extensions");
         if (subprotocol is not null)
         {
             response.Set("Sec-WebSocket-Protocol", subprotocol);
@@ -121,7 +173,16 @@ public sealed class WebSocketResource : Resource
             response.Set("Sec-WebSocket-Extensions", answer);
         }
         request.SwitchProtocols(protocol);
-        return RenderResult.NotDoneYet;
+    }
+
+    private static void Deny(Request request, int code, string reason)
+    {
+        request.ResponseCode = code;
+        request.ResponseHeaders.Set("Content-Type", "text/plain; charset=utf-8");
+        var body = System.Text.Encoding.UTF8.GetBytes(reason + "\n");
+        request.ResponseHeaders.Set("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Write(body);
+        request.Finish();
     }
 
     private static RenderResult Refuse(Request request, int code, string reason)

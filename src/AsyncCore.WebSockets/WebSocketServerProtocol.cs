@@ -17,7 +17,9 @@ public abstract class WebSocketServerProtocol : WebSocketProtocol
 
     /// <summary>
     /// Accepts or refuses a valid opening handshake before it is answered. Return the subprotocol to use (one the client
-    /// offered) or null for none; throw <see cref="ConnectionDeniedException"/> to refuse with an HTTP status. By default
+    /// offered) or null for none; throw <see cref="ConnectionDeniedException"/> to refuse with an HTTP status. Header
+    /// fields set on <see cref="WebSocketConnectionRequest.ResponseHeaders"/> go into the answer. To decide later (a
+    /// database lookup, say), override <see cref="OnConnectAsync"/> instead. By default
     /// picks the first subprotocol the client offers that is in <see cref="WebSocketServerOptions.Protocols"/>.
     /// </summary>
     protected virtual string? OnConnect(WebSocketConnectionRequest request)
@@ -27,12 +29,22 @@ public abstract class WebSocketServerProtocol : WebSocketProtocol
         return request.Protocols.FirstOrDefault(p => own.Contains(p, StringComparer.Ordinal));
     }
 
-    internal string? Connect(WebSocketServerFactory factory, WebSocketConnectionRequest request)
+    /// <summary>
+    /// Accepts or refuses a valid opening handshake, possibly later (Autobahn's <c>onConnect</c> returning a Deferred):
+    /// fire with the subprotocol to use (or null), or fail with <see cref="ConnectionDeniedException"/> to refuse with
+    /// its HTTP status. The handshake is answered when the Deferred fires; if the client goes away first, the Deferred
+    /// is cancelled and <see cref="WebSocketProtocol.OnClose"/> is called. Header fields set on
+    /// <see cref="WebSocketConnectionRequest.ResponseHeaders"/> until then go into the answer (the 101, or the refusal).
+    /// By default calls <see cref="OnConnect"/>.
+    /// </summary>
+    protected virtual Deferred<string?> OnConnectAsync(WebSocketConnectionRequest request) => Deferred.MaybeDeferred(() => OnConnect(request));
+
+    internal Deferred<string?> Connect(WebSocketServerFactory factory, WebSocketConnectionRequest request)
     {
         ServerFactory = factory;
         Configure(factory.Options, factory.Clock);
         Request = request;
-        return OnConnect(request);
+        return OnConnectAsync(request);
     }
 
     internal void Accept(string? subprotocol, PerMessageDeflate? deflate)

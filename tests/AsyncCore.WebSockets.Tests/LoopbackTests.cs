@@ -30,6 +30,39 @@ public sealed class LoopbackTests : ReactorTestBase
     }
 
     [Fact]
+    public void PublicApi_ClientPreparedForALoopback_NoSockets_OpensEchoesAndCloses()
+    {
+        // What a library's own tests do: only public API, an in-memory connection and a test clock.
+        var factory = new WebSocketServerFactory(Clock, () => new RecordingServer(), new WebSocketServerOptions { PerMessageDeflate = new(), Protocols = ["chat"] });
+        var client = new RecordingClient { OnOpenAction = c => c.SendMessage("in memory") };
+        var opened = WebSocketClient.Prepare(client, "ws://localhost/chat", new WebSocketClientOptions { PerMessageDeflate = new(), Protocols = ["chat"] }, Clock);
+        Assert.False(opened.Called);
+        var pump = Loopback.Connect(factory.BuildProtocol(Loopback.ClientAddress)!, client, Clock);
+        pump.Flush();
+        Assert.Same(client, DeferredAssert.SuccessResultOf(opened));
+        Assert.Equal("chat", client.Subprotocol);
+        Assert.True(client.CompressionNegotiated);
+        Assert.Equal(["in memory"], client.Seen.Texts);
+        client.SendClose(1000);
+        pump.Flush();
+        Assert.Equal([(true, (int?)1000)], client.Seen.Closes.Select(c => (c.WasClean, c.Code)));
+        Assert.True(pump.ClientTransport.Disconnected && pump.ServerTransport.Disconnected);
+        Assert.Throws<InvalidOperationException>(() => WebSocketClient.Prepare(client, "ws://localhost/chat"));
+    }
+
+    [Fact]
+    public void PublicApi_PreparedClient_RefusedOverALoopback_DeferredFailsWithTheStatus()
+    {
+        var factory = new WebSocketServerFactory(Clock, () => new RecordingServer { Connecting = _ => throw new ConnectionDeniedException(401, "who are you") });
+        var client = new RecordingClient();
+        var opened = WebSocketClient.Prepare(client, "ws://localhost/", clock: Clock);
+        var pump = Loopback.Connect(factory.BuildProtocol(Loopback.ClientAddress)!, client, Clock);
+        pump.Flush();
+        var failure = DeferredAssert.FailureResultOf(opened, typeof(WebSocketHandshakeException));
+        Assert.Equal(401, ((WebSocketHandshakeException)failure.Value).StatusCode);
+    }
+
+    [Fact]
     public void TextBinaryFragmentedAndStreamed_RoundTrip()
     {
         var (pump, server, client) = Pair(onOpen: c =>
