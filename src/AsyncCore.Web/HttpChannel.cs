@@ -326,9 +326,7 @@ internal sealed class HttpChannel : Protocol
                 {
                     return false;
                 }
-                var semicolon = line.IndexOf((byte)';');
-                var digits = (semicolon < 0 ? line : line[..semicolon]).TrimEnd(" \t"u8);
-                if (digits.IsEmpty || digits.Length > 15 || !long.TryParse(Encoding.ASCII.GetString(digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size))
+                if (!HttpWire.TryParseChunkSize(line, out var size))
                 {
                     return Refuse(400, "Bad chunk size");
                 }
@@ -372,35 +370,24 @@ internal sealed class HttpChannel : Protocol
         }
     }
 
-    /// <summary>Cuts a CRLF-ended line (a lone LF is accepted, RFC 9112 2.2) of at most <paramref name="limit"/> bytes.</summary>
+    /// <summary>Cuts a line of at most <paramref name="limit"/> bytes (<see cref="HttpWire.TryLine"/>), refusing
+    /// the request with <paramref name="code"/> when it is longer.</summary>
     private bool TryLine(int limit, int code, string reason, out ReadOnlySpan<byte> line)
     {
-        var available = _buffer.AsSpan(_start, _end - _start);
-        var newline = available.IndexOf((byte)'\n');
-        if (newline < 0)
+        switch (HttpWire.TryLine(_buffer.AsSpan(_start, _end - _start), limit, out line, out var consumed))
         {
-            line = default;
-            if (available.Length > limit)
-            {
+            case LineResult.Line:
+                _start += consumed;
+                return true;
+            case LineResult.TooLong:
                 Refuse(code, reason);
-            }
-            return false;
+                return false;
+            case LineResult.BareCr:
+                Refuse(400, "Bare CR in request");
+                return false;
+            default:
+                return false;
         }
-        var end = newline > 0 && available[newline - 1] == '\r' ? newline - 1 : newline;
-        if (end > limit)
-        {
-            line = default;
-            Refuse(code, reason);
-            return false;
-        }
-        line = available[..end];
-        _start += newline + 1;
-        if (line.Contains((byte)'\r'))
-        {
-            Refuse(400, "Bare CR in request");
-            return false;
-        }
-        return true;
     }
 
     private bool RequestLine(ReadOnlySpan<byte> line)
@@ -450,27 +437,9 @@ internal sealed class HttpChannel : Protocol
 
     private bool HeaderLine(ReadOnlySpan<byte> line)
     {
-        if (line[0] is (byte)' ' or (byte)'\t')
+        if (HttpWire.ParseHeaderLine(line, out var name, out var value) is { } malformed)
         {
-            return Refuse(400, "Obsolete line folding");
-        }
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0)
-        {
-            return Refuse(400, "Malformed header field");
-        }
-        var name = Encoding.Latin1.GetString(line[..colon]);
-        if (!IsToken(name))
-        {
-            return Refuse(400, "Malformed header field name");
-        }
-        var value = line[(colon + 1)..].Trim(" \t"u8);
-        foreach (var b in value)
-        {
-            if ((b < 0x20 && b != '\t') || b == 0x7f)
-            {
-                return Refuse(400, "Control character in header field");
-            }
+            return Refuse(400, malformed);
         }
         if (_state == State.Trailers)
         {
@@ -507,26 +476,15 @@ internal sealed class HttpChannel : Protocol
         }
         else if (lengths.Count > 0)
         {
-            long? length = null;
-            foreach (var value in lengths.SelectMany(v => v.Split(',')))
+            if (HttpWire.ParseContentLength(lengths, out var length) is { } bad)
             {
-                var trimmed = value.Trim();
-                if (trimmed.Length == 0 || trimmed.Length > 18 || !trimmed.All(char.IsAsciiDigit))
-                {
-                    return Refuse(400, "Bad Content-Length");
-                }
-                var parsed = long.Parse(trimmed, CultureInfo.InvariantCulture);
-                if (length is { } previous && previous != parsed)
-                {
-                    return Refuse(400, "Conflicting Content-Length values");
-                }
-                length = parsed;
+                return Refuse(400, bad);
             }
             if (length > _options.MaxBodySize)
             {
                 return Refuse(413, "Request body too large");
             }
-            _remaining = length!.Value;
+            _remaining = length;
             _state = State.Body;
         }
         else
@@ -648,10 +606,9 @@ internal sealed class HttpChannel : Protocol
         return false;
     }
 
-    private static bool HasToken(string header, string token) =>
-        header.Split(',').Any(t => string.Equals(t.Trim(), token, StringComparison.OrdinalIgnoreCase));
+    private static bool HasToken(string header, string token) => HttpWire.HasToken(header, token);
 
-    internal static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
+    internal static bool IsToken(string text) => HttpWire.IsToken(text);
 
     internal static string ReasonPhrase(int code) => code switch
     {
