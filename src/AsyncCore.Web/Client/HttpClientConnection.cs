@@ -132,6 +132,7 @@ internal sealed class HttpClientConnection : Protocol
         var state = _state;
         _state = State.Closed;
         StopTimer();
+        Pool.ConnectionGone(this); // First, so the callbacks below see the pool without it.
         var cause = _timedOut ? new TimeoutException($"No data from the server for {_readTimeout?.TotalSeconds:0.###} s.") : reason.Value;
         if (_pending is { } pending)
         {
@@ -159,7 +160,6 @@ internal sealed class HttpClientConnection : Protocol
                     cause)));
             }
         }
-        Pool.ConnectionGone(this);
         base.ConnectionLost(reason);
     }
 
