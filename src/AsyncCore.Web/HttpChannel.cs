@@ -68,11 +68,16 @@ internal sealed class HttpChannel : Protocol
     private Wait _waiting;
     private IDelayedCall? _timer;
     private IProtocol? _switched;
+    private readonly IReactorTime? _clock;
+    private IDelayedCall? _writeTimer;
+    private long _bufferedAtLastCheck;
 
     public HttpChannel(Site site)
     {
         _site = site;
         _options = site.Options;
+        // A site given no clock uses the reactor that accepted the connection (the factory builds protocols on its thread).
+        _clock = site.Clock ?? AsyncCore.Reactor.ReactorBase.Current;
     }
 
     internal ITransport? TransportOrNullForRequest => TransportOrNull;
@@ -113,6 +118,7 @@ internal sealed class HttpChannel : Protocol
         }
         _state = State.Closed;
         StopTimer();
+        StopWriteTimer();
         _current?.ConnectionLost(reason);
         _current = null;
         base.ConnectionLost(reason);
@@ -125,7 +131,7 @@ internal sealed class HttpChannel : Protocol
             return;
         }
         _current = null;
-        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), $"{request.Method} {request.Uri} {request.ClientVersion}",
+        AccessLog.Write(_site.AccessLogger, _clock, TransportOrNull?.GetPeer(), $"{request.Method} {request.Uri} {request.ClientVersion}",
             request.ResponseCode, request.SentLength, request.GetHeader("Referer"), request.GetHeader("User-Agent"));
         if (!request.Persistent)
         {
@@ -155,6 +161,7 @@ internal sealed class HttpChannel : Protocol
         _current = null;
         _state = State.Closed;
         StopTimer(); // the idle and header-read timeouts are HTTP's; the new protocol keeps its own
+        StopWriteTimer();
         _switched = protocol;
         var rest = _buffer.AsSpan(_start, _end - _start).ToArray();
         _start = _end = 0;
@@ -169,6 +176,57 @@ internal sealed class HttpChannel : Protocol
         {
             protocol.DataReceived(rest);
         }
+    }
+
+    /// <summary>
+    /// Called after the response wrote to the transport: while bytes wait in the transport's buffer, a timer checks every
+    /// <see cref="WebServerOptions.WriteTimeout"/> that the buffer shrank; a client that stopped reading (the buffer
+    /// neither empties nor shrinks over one period) is disconnected, so it cannot hold the connection and its buffered
+    /// response forever. It goes on after the response is finished, until the buffer is empty.
+    /// </summary>
+    internal void WatchWrites(bool producing = false)
+    {
+        if (_writeTimer is not null || _clock is null || _options.WriteTimeout is not { } period
+            || TransportOrNull is not AsyncCore.Transports.IWriteBuffered buffered || (buffered.BufferedBytes == 0 && !producing))
+        {
+            return;
+        }
+        _bufferedAtLastCheck = buffered.BufferedBytes;
+        _writeTimer = _clock.CallLater(period, CheckWrites);
+    }
+
+    private void CheckWrites()
+    {
+        _writeTimer = null;
+        if (TransportOrNull is not AsyncCore.Transports.IWriteBuffered buffered || _switched is not null)
+        {
+            return;
+        }
+        var now = buffered.BufferedBytes;
+        if (now == 0 && _current is not { Finished: false, ClientGone: false })
+        {
+            return; // Everything was taken and nothing more is coming; the next write starts watching again.
+        }
+        // Stalled: bytes waited at both checks and none of them were taken (a producer that resumed after a full drain
+        // shows as an empty buffer at one check, which is progress).
+        if (now > 0 && _bufferedAtLastCheck > 0 && now >= _bufferedAtLastCheck)
+        {
+            _state = State.Closed;
+            StopTimer();
+            Transport.AbortConnection(); // LoseConnection would wait for the buffer the client does not read.
+            return;
+        }
+        _bufferedAtLastCheck = now;
+        _writeTimer = _clock!.CallLater(_options.WriteTimeout!.Value, CheckWrites);
+    }
+
+    private void StopWriteTimer()
+    {
+        if (_writeTimer is { Active: true })
+        {
+            _writeTimer.Cancel();
+        }
+        _writeTimer = null;
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -236,7 +294,7 @@ internal sealed class HttpChannel : Protocol
             return;
         }
         StopTimer();
-        var clock = _site.Clock;
+        var clock = _clock;
         var period = wait switch
         {
             Wait.Idle or Wait.Body => _options.IdleTimeout,
@@ -598,7 +656,7 @@ internal sealed class HttpChannel : Protocol
         var known = _state is not (State.RequestLine or State.Waiting);
         _state = State.Closed;
         var body = $"{code} {ReasonPhrase(code)}\n{reason}\n";
-        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), known ? $"{_method} {_uri} {_version}" : null,
+        AccessLog.Write(_site.AccessLogger, _clock, TransportOrNull?.GetPeer(), known ? $"{_method} {_uri} {_version}" : null,
             code, body.Length, known ? _headers.Get("Referer") : null, known ? _headers.Get("User-Agent") : null);
         var head = $"HTTP/1.1 {code} {ReasonPhrase(code)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
         Transport.Write(Encoding.ASCII.GetBytes(head + body));
@@ -631,9 +689,11 @@ internal sealed class HttpChannel : Protocol
         405 => "Method Not Allowed",
         409 => "Conflict",
         410 => "Gone",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
         408 => "Request Timeout",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
