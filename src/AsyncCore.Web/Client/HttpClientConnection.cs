@@ -443,6 +443,12 @@ internal sealed class HttpClientConnection : Protocol
         var response = _response;
         _response = null;
         StopTimer();
+        if (_readingPaused && HasTransport)
+        {
+            // The body ended in the read that filled what the response keeps untaken: the next exchange reads again.
+            _readingPaused = false;
+            Transport.ResumeProducing();
+        }
         // Bytes beyond the response were not asked for: the connection is not trusted with another request.
         if (_persistent && _end == _start && HasTransport && !Transport.Disconnecting)
         {
