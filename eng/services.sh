@@ -37,8 +37,9 @@ install_packages() {
   local needed=() p
   # The servers; clang + zlib1g-dev for the native-AOT smoke test (tests/AsyncCore.Samples.Tests/AotSmokeTests);
   # python3-autobahn, the real WebSocket peer of tests/AsyncCore.WebSockets.Tests (PythonPeerTests, /usr/bin/python3);
-  # chromium, the browser that loads samples/WebSocketEcho's page (tests/AsyncCore.Samples.Tests).
-  for p in postgresql mariadb-server redis-server clang zlib1g-dev python3-autobahn chromium; do
+  # chromium, the browser that loads samples/WebSocketEcho's page (tests/AsyncCore.Samples.Tests);
+  # curl, a real HTTP client of tests/AsyncCore.Web.Tests (HttpsAndPeerTests; wrk is used by bench/ only).
+  for p in postgresql mariadb-server redis-server clang zlib1g-dev python3-autobahn chromium curl; do
     if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]]; then
       needed+=("$p")
     fi

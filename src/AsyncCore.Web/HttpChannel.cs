@@ -68,11 +68,16 @@ internal sealed class HttpChannel : Protocol
     private Wait _waiting;
     private IDelayedCall? _timer;
     private IProtocol? _switched;
+    private readonly IReactorTime? _clock;
+    private IDelayedCall? _writeTimer;
+    private long _bufferedAtLastCheck;
 
     public HttpChannel(Site site)
     {
         _site = site;
         _options = site.Options;
+        // A site given no clock uses the reactor that accepted the connection (the factory builds protocols on its thread).
+        _clock = site.Clock ?? AsyncCore.Reactor.ReactorBase.Current;
     }
 
     internal ITransport? TransportOrNullForRequest => TransportOrNull;
@@ -113,6 +118,7 @@ internal sealed class HttpChannel : Protocol
         }
         _state = State.Closed;
         StopTimer();
+        StopWriteTimer();
         _current?.ConnectionLost(reason);
         _current = null;
         base.ConnectionLost(reason);
@@ -125,7 +131,7 @@ internal sealed class HttpChannel : Protocol
             return;
         }
         _current = null;
-        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), $"{request.Method} {request.Uri} {request.ClientVersion}",
+        AccessLog.Write(_site.AccessLogger, _clock, TransportOrNull?.GetPeer(), $"{request.Method} {request.Uri} {request.ClientVersion}",
             request.ResponseCode, request.SentLength, request.GetHeader("Referer"), request.GetHeader("User-Agent"));
         if (!request.Persistent)
         {
@@ -155,6 +161,7 @@ internal sealed class HttpChannel : Protocol
         _current = null;
         _state = State.Closed;
         StopTimer(); // the idle and header-read timeouts are HTTP's; the new protocol keeps its own
+        StopWriteTimer();
         _switched = protocol;
         var rest = _buffer.AsSpan(_start, _end - _start).ToArray();
         _start = _end = 0;
@@ -169,6 +176,57 @@ internal sealed class HttpChannel : Protocol
         {
             protocol.DataReceived(rest);
         }
+    }
+
+    /// <summary>
+    /// Called after the response wrote to the transport: while bytes wait in the transport's buffer, a timer checks every
+    /// <see cref="WebServerOptions.WriteTimeout"/> that the buffer shrank; a client that stopped reading (the buffer
+    /// neither empties nor shrinks over one period) is disconnected, so it cannot hold the connection and its buffered
+    /// response forever. It goes on after the response is finished, until the buffer is empty.
+    /// </summary>
+    internal void WatchWrites(bool producing = false)
+    {
+        if (_writeTimer is not null || _clock is null || _options.WriteTimeout is not { } period
+            || TransportOrNull is not AsyncCore.Transports.IWriteBuffered buffered || (buffered.BufferedBytes == 0 && !producing))
+        {
+            return;
+        }
+        _bufferedAtLastCheck = buffered.BufferedBytes;
+        _writeTimer = _clock.CallLater(period, CheckWrites);
+    }
+
+    private void CheckWrites()
+    {
+        _writeTimer = null;
+        if (TransportOrNull is not AsyncCore.Transports.IWriteBuffered buffered || _switched is not null)
+        {
+            return;
+        }
+        var now = buffered.BufferedBytes;
+        if (now == 0 && _current is not { Finished: false, ClientGone: false })
+        {
+            return; // Everything was taken and nothing more is coming; the next write starts watching again.
+        }
+        // Stalled: bytes waited at both checks and none of them were taken (a producer that resumed after a full drain
+        // shows as an empty buffer at one check, which is progress).
+        if (now > 0 && _bufferedAtLastCheck > 0 && now >= _bufferedAtLastCheck)
+        {
+            _state = State.Closed;
+            StopTimer();
+            Transport.AbortConnection(); // LoseConnection would wait for the buffer the client does not read.
+            return;
+        }
+        _bufferedAtLastCheck = now;
+        _writeTimer = _clock!.CallLater(_options.WriteTimeout!.Value, CheckWrites);
+    }
+
+    private void StopWriteTimer()
+    {
+        if (_writeTimer is { Active: true })
+        {
+            _writeTimer.Cancel();
+        }
+        _writeTimer = null;
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -236,7 +294,7 @@ internal sealed class HttpChannel : Protocol
             return;
         }
         StopTimer();
-        var clock = _site.Clock;
+        var clock = _clock;
         var period = wait switch
         {
             Wait.Idle or Wait.Body => _options.IdleTimeout,
@@ -326,9 +384,7 @@ internal sealed class HttpChannel : Protocol
                 {
                     return false;
                 }
-                var semicolon = line.IndexOf((byte)';');
-                var digits = (semicolon < 0 ? line : line[..semicolon]).TrimEnd(" \t"u8);
-                if (digits.IsEmpty || digits.Length > 15 || !long.TryParse(Encoding.ASCII.GetString(digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size))
+                if (!HttpWire.TryParseChunkSize(line, out var size))
                 {
                     return Refuse(400, "Bad chunk size");
                 }
@@ -372,35 +428,24 @@ internal sealed class HttpChannel : Protocol
         }
     }
 
-    /// <summary>Cuts a CRLF-ended line (a lone LF is accepted, RFC 9112 2.2) of at most <paramref name="limit"/> bytes.</summary>
+    /// <summary>Cuts a line of at most <paramref name="limit"/> bytes (<see cref="HttpWire.TryLine"/>), refusing
+    /// the request with <paramref name="code"/> when it is longer.</summary>
     private bool TryLine(int limit, int code, string reason, out ReadOnlySpan<byte> line)
     {
-        var available = _buffer.AsSpan(_start, _end - _start);
-        var newline = available.IndexOf((byte)'\n');
-        if (newline < 0)
+        switch (HttpWire.TryLine(_buffer.AsSpan(_start, _end - _start), limit, out line, out var consumed))
         {
-            line = default;
-            if (available.Length > limit)
-            {
+            case LineResult.Line:
+                _start += consumed;
+                return true;
+            case LineResult.TooLong:
                 Refuse(code, reason);
-            }
-            return false;
+                return false;
+            case LineResult.BareCr:
+                Refuse(400, "Bare CR in request");
+                return false;
+            default:
+                return false;
         }
-        var end = newline > 0 && available[newline - 1] == '\r' ? newline - 1 : newline;
-        if (end > limit)
-        {
-            line = default;
-            Refuse(code, reason);
-            return false;
-        }
-        line = available[..end];
-        _start += newline + 1;
-        if (line.Contains((byte)'\r'))
-        {
-            Refuse(400, "Bare CR in request");
-            return false;
-        }
-        return true;
     }
 
     private bool RequestLine(ReadOnlySpan<byte> line)
@@ -450,27 +495,9 @@ internal sealed class HttpChannel : Protocol
 
     private bool HeaderLine(ReadOnlySpan<byte> line)
     {
-        if (line[0] is (byte)' ' or (byte)'\t')
+        if (HttpWire.ParseHeaderLine(line, out var name, out var value) is { } malformed)
         {
-            return Refuse(400, "Obsolete line folding");
-        }
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0)
-        {
-            return Refuse(400, "Malformed header field");
-        }
-        var name = Encoding.Latin1.GetString(line[..colon]);
-        if (!IsToken(name))
-        {
-            return Refuse(400, "Malformed header field name");
-        }
-        var value = line[(colon + 1)..].Trim(" \t"u8);
-        foreach (var b in value)
-        {
-            if ((b < 0x20 && b != '\t') || b == 0x7f)
-            {
-                return Refuse(400, "Control character in header field");
-            }
+            return Refuse(400, malformed);
         }
         if (_state == State.Trailers)
         {
@@ -507,26 +534,15 @@ internal sealed class HttpChannel : Protocol
         }
         else if (lengths.Count > 0)
         {
-            long? length = null;
-            foreach (var value in lengths.SelectMany(v => v.Split(',')))
+            if (HttpWire.ParseContentLength(lengths, out var length) is { } bad)
             {
-                var trimmed = value.Trim();
-                if (trimmed.Length == 0 || trimmed.Length > 18 || !trimmed.All(char.IsAsciiDigit))
-                {
-                    return Refuse(400, "Bad Content-Length");
-                }
-                var parsed = long.Parse(trimmed, CultureInfo.InvariantCulture);
-                if (length is { } previous && previous != parsed)
-                {
-                    return Refuse(400, "Conflicting Content-Length values");
-                }
-                length = parsed;
+                return Refuse(400, bad);
             }
             if (length > _options.MaxBodySize)
             {
                 return Refuse(413, "Request body too large");
             }
-            _remaining = length!.Value;
+            _remaining = length;
             _state = State.Body;
         }
         else
@@ -640,7 +656,7 @@ internal sealed class HttpChannel : Protocol
         var known = _state is not (State.RequestLine or State.Waiting);
         _state = State.Closed;
         var body = $"{code} {ReasonPhrase(code)}\n{reason}\n";
-        AccessLog.Write(_site.AccessLogger, _site.Clock, TransportOrNull?.GetPeer(), known ? $"{_method} {_uri} {_version}" : null,
+        AccessLog.Write(_site.AccessLogger, _clock, TransportOrNull?.GetPeer(), known ? $"{_method} {_uri} {_version}" : null,
             code, body.Length, known ? _headers.Get("Referer") : null, known ? _headers.Get("User-Agent") : null);
         var head = $"HTTP/1.1 {code} {ReasonPhrase(code)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
         Transport.Write(Encoding.ASCII.GetBytes(head + body));
@@ -648,10 +664,9 @@ internal sealed class HttpChannel : Protocol
         return false;
     }
 
-    private static bool HasToken(string header, string token) =>
-        header.Split(',').Any(t => string.Equals(t.Trim(), token, StringComparison.OrdinalIgnoreCase));
+    private static bool HasToken(string header, string token) => HttpWire.HasToken(header, token);
 
-    internal static bool IsToken(string text) => text.Length > 0 && text.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
+    internal static bool IsToken(string text) => HttpWire.IsToken(text);
 
     internal static string ReasonPhrase(int code) => code switch
     {
@@ -674,9 +689,11 @@ internal sealed class HttpChannel : Protocol
         405 => "Method Not Allowed",
         409 => "Conflict",
         410 => "Gone",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
         408 => "Request Timeout",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",

@@ -188,6 +188,7 @@ public sealed class Request : IConsumer
         {
             transport.Write(data);
         }
+        _channel.WatchWrites();
     }
 
     /// <summary>Ends the response (sending the headers if nothing was written) and lets the connection go on to the
@@ -215,6 +216,7 @@ public sealed class Request : IConsumer
         {
             _channel.Transport.Write("0\r\n\r\n"u8);
         }
+        _channel.WatchWrites();
         Finished = true;
         var waiters = _finishWaiters;
         _finishWaiters = null;
@@ -239,6 +241,7 @@ public sealed class Request : IConsumer
             return;
         }
         _channel.Transport.RegisterProducer(producer, streaming);
+        _channel.WatchWrites(producing: true);
     }
 
     /// <summary>Unregisters the producer of <see cref="RegisterProducer"/>; nothing once the client has gone away (the

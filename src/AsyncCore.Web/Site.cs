@@ -13,10 +13,11 @@ public class Site : ServerFactory
     /// <summary>Creates the factory.</summary>
     /// <param name="root">The resource at <c>/</c>; its children form the tree.</param>
     /// <param name="options">Limits; defaults when null.</param>
-    /// <param name="clock">The clock of the idle and header-read timeouts (<see cref="WebServerOptions.IdleTimeout"/>,
-    /// <see cref="WebServerOptions.HeaderReadTimeout"/>) and of the access log's timestamps: the reactor the site
-    /// listens on (Twisted's <c>Site(reactor=…)</c>). Without one, no timeout is enforced, which leaves the site open to
-    /// slow clients holding connections (slowloris): pass the reactor unless something in front enforces them.</param>
+    /// <param name="clock">The clock of the timeouts (<see cref="WebServerOptions.IdleTimeout"/>,
+    /// <see cref="WebServerOptions.HeaderReadTimeout"/>, <see cref="WebServerOptions.WriteTimeout"/>) and of the access
+    /// log's timestamps (Twisted's <c>Site(reactor=…)</c>). Without one, each connection uses the reactor that accepted
+    /// it (<see cref="AsyncCore.Reactor.ReactorBase.Current"/>); only a connection made off a reactor thread (an
+    /// in-memory test transport) then has no timeouts. A virtual clock here drives them in tests.</param>
     public Site(Resource root, WebServerOptions? options = null, IReactorTime? clock = null)
     {
         Root = root ?? throw new ArgumentNullException(nameof(root));
@@ -24,7 +25,7 @@ public class Site : ServerFactory
         Clock = clock;
     }
 
-    /// <summary>The clock of the timeouts and log timestamps, or null when timeouts are not enforced.</summary>
+    /// <summary>The clock given to the constructor, or null when each connection uses its reactor's.</summary>
     public IReactorTime? Clock { get; }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace AsyncCore.Web;
 
 /// <summary>
 /// Serves a directory (or one file) from disk (Twisted's <c>static.File</c>): content types by extension,
-/// <c>Last-Modified</c> and <c>ETag</c> with <c>If-None-Match</c>/<c>If-Modified-Since</c> (304), one byte range
+/// <c>Last-Modified</c> and <c>ETag</c> with <c>If-Match</c>/<c>If-Unmodified-Since</c> (412) and
+/// <c>If-None-Match</c>/<c>If-Modified-Since</c> (304), one byte range
 /// (<c>Range</c>, <c>If-Range</c>: 206 or 416), and the body streamed by a <see cref="FileSender"/> as the client reads
 /// it, so a large file takes a chunk of memory rather than its size.
 /// </summary>
@@ -107,7 +108,17 @@ public class StaticFile : Resource
         request.SetHeader("ETag", etag);
         request.SetHeader("Accept-Ranges", "bytes");
 
-        // RFC 9110 13.2.2: If-None-Match is evaluated, and If-Modified-Since only when it is absent.
+        // RFC 9110 13.2.2, in its order: If-Match (strong comparison), or If-Unmodified-Since when it is absent; a
+        // precondition that fails answers 412 and nothing of the file.
+        var ifMatch = request.GetHeader("If-Match");
+        if (ifMatch is not null ? !AnyTagMatches(ifMatch, etag, weak: false) : ModifiedSince(request.GetHeader("If-Unmodified-Since"), modified))
+        {
+            request.ResponseCode = 412;
+            request.SetHeader("Content-Type", "text/plain; charset=utf-8");
+            return "412 Precondition Failed\n";
+        }
+
+        // Then If-None-Match, and If-Modified-Since only when it is absent.
         var noneMatch = request.GetHeader("If-None-Match");
         if (noneMatch is not null ? AnyTagMatches(noneMatch, etag) : NotModifiedSince(request.GetHeader("If-Modified-Since"), modified))
         {
@@ -254,12 +265,14 @@ public class StaticFile : Resource
     }
 
     /// <summary>The weak comparison of RFC 9110 8.8.3.2 against a list of tags, or <c>*</c>.</summary>
-    private static bool AnyTagMatches(string header, string etag)
+    /// <summary>True when a tag of the list (or <c>*</c>) matches; weak comparison (RFC 9110 8.8.3.2) ignores a
+    /// <c>W/</c> prefix, strong comparison lets no weak tag match.</summary>
+    private static bool AnyTagMatches(string header, string etag, bool weak = true)
     {
         foreach (var candidate in header.Split(','))
         {
             var tag = candidate.Trim();
-            if (tag == "*" || (tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag) == etag)
+            if (tag == "*" || (tag.StartsWith("W/", StringComparison.Ordinal) ? (weak ? tag[2..] : null) : tag) == etag)
             {
                 return true;
             }
@@ -271,6 +284,11 @@ public class StaticFile : Resource
         header is not null
         && DateTimeOffset.TryParse(header, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
         && modified <= since;
+
+    private static bool ModifiedSince(string? header, DateTimeOffset modified) =>
+        header is not null
+        && DateTimeOffset.TryParse(header, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
+        && modified > since;
 
     private static bool IsPlainSegment(string segment, bool last) =>
         segment.Length == 0

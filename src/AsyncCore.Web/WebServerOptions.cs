@@ -1,8 +1,8 @@
 namespace AsyncCore.Web;
 
 /// <summary>The limits every connection of a <see cref="Site"/> enforces; a request over one is refused with a 4xx
-/// answer and the connection is closed. The timeouts run on the <see cref="Site.Clock"/>; a site without one enforces
-/// none.</summary>
+/// answer and the connection is closed. The timeouts run on the <see cref="Site.Clock"/>, or on the reactor that accepted
+/// the connection when the site has none.</summary>
 public sealed class WebServerOptions
 {
     /// <summary>The longest request line in bytes (method, target, version); over it: 414 URI Too Long.</summary>
@@ -36,4 +36,17 @@ public sealed class WebServerOptions
     /// <c>RequestHeadersTimeout</c>).
     /// </summary>
     public TimeSpan? HeaderReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a response may wait in the connection's send buffer without the client taking any of it (the buffer
+    /// neither empties nor shrinks over one period) before the connection is aborted: a client that stops reading while
+    /// the server writes (a slow-read attack) cannot hold the connection and its buffered response forever. Checked
+    /// while bytes are buffered, also after the response is finished. Null: no limit. 60 seconds by default (Kestrel's
+    /// <c>MinResponseDataRate</c> allows 5 s grace and then 240 bytes/s).
+    /// <para>Progress is seen as the transport's buffer shrinking, and the TCP transport hands its whole buffer to one
+    /// send: a render that writes many megabytes at once shows no progress until they are all sent, so the period must
+    /// then cover sending all of it to the slowest client wanted. Responses written under backpressure (a producer such
+    /// as <see cref="StaticFile"/>'s <c>FileSender</c>) keep the buffer small and are measured finely.</para>
+    /// </summary>
+    public TimeSpan? WriteTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -266,6 +266,22 @@ public sealed class HttpChannelTests
     [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400)]
     [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1111111111111111111\r\n", 400)]
     [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", 400)]
+    [InlineData("GET /\tx HTTP/1.1\r\nHost: x\r\n\r\n", 400)] // whitespace inside the target
+    [InlineData("GET /a\u0080 HTTP/1.1\r\nHost: x\r\n\r\n", 400)] // non-ASCII target byte
+    [InlineData("GET http://[bad HTTP/1.1\r\nHost: x\r\n\r\n", 400)] // unparsable absolute form
+    [InlineData("GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400)] // asterisk form is for OPTIONS only
+    [InlineData("GET / HTTP/1.10\r\nHost: x\r\n\r\n", 400)] // not HTTP-version's two digits
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nX-A\t: b\r\n\r\n", 400)] // whitespace before the colon (RFC 9112 5.1)
+    [InlineData("GET / HTTP/1.1\r\n\0Host: x\r\n\r\n", 400)] // NUL in a field name
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nX-A: b\u007f\r\n\r\n", 400)] // DEL in a field value
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n", 400)] // empty Content-Length
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\nab", 400)]
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3, 4\r\n\r\nabcd", 400)]
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501)]
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501)]
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n", 400)] // space before the size
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n", 400)] // no CRLF after data
     public void Malformed_IsRefusedWithACode_AndTheConnectionCloses(string request, int code)
     {
         var response = Assert.Single(Send(request));

@@ -185,6 +185,30 @@ public sealed class StaticFileTests : IDisposable
     }
 
     [Fact]
+    public void IfMatch_OtherOrWeakTag_Is412_SameTagOrStar_Is200()
+    {
+        var etag = Get("/static/a.txt").Header("ETag")!;
+        Reconnect();
+        var failed = Get("/static/a.txt", "If-Match: \"other\"\r\n");
+        Assert.Equal(412, failed.Code);
+        Assert.Null(_transport.Producer); // Nothing of the file is sent.
+        Assert.Equal(412, Get("/static/a.txt", $"If-Match: W/{etag}\r\n").Code); // If-Match compares strongly.
+        Assert.Equal(200, Get("/static/a.txt", $"If-Match: \"other\", {etag}\r\n").Code);
+        Reconnect();
+        Assert.Equal(200, Get("/static/a.txt", "If-Match: *\r\n").Code);
+    }
+
+    [Fact]
+    public void IfUnmodifiedSince_Older_Is412_NotOlder_Is200_IgnoredWithIfMatch()
+    {
+        File.SetLastWriteTimeUtc(Path.Combine(_tree.Root, "a.txt"), new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+        Assert.Equal(412, Get("/static/a.txt", "If-Unmodified-Since: Mon, 06 May 2024 07:08:08 GMT\r\n").Code);
+        Assert.Equal(200, Get("/static/a.txt", "If-Unmodified-Since: Mon, 06 May 2024 07:08:09 GMT\r\n").Code);
+        Reconnect();
+        Assert.Equal(200, Get("/static/a.txt", "If-Match: *\r\nIf-Unmodified-Since: Mon, 06 May 2024 07:08:08 GMT\r\n").Code);
+    }
+
+    [Fact]
     public void IfModifiedSince_NotNewer_Is304_Older_Is200_AndIgnoredWithIfNoneMatch()
     {
         File.SetLastWriteTimeUtc(Path.Combine(_tree.Root, "a.txt"), new DateTime(2024, 5, 6, 7, 8, 9, 500, DateTimeKind.Utc));

@@ -101,6 +101,13 @@ public abstract partial class ReactorBase : IReactor
     public bool IsReactorThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
 
     /// <summary>
+    /// The reactor whose loop runs on the calling thread (an <c>EventLoopReactor</c> or <c>EpollReactor</c>, found through
+    /// the <see cref="SynchronizationContext"/> its loop installs), or null off a reactor thread. For code that is called on
+    /// the reactor thread without being given the reactor, such as a server factory's protocols wanting its clock.
+    /// </summary>
+    public static ReactorBase? Current => (SynchronizationContext.Current as ReactorSynchronizationContext)?.Reactor;
+
+    /// <summary>
     /// A callback that holds the reactor thread longer than this is logged as a stall (warning, with its name and
     /// duration) and counted in the <c>asynccore.reactor.stalls</c> metric. <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
     /// </summary>
