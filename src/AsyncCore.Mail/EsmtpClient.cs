@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using AsyncCore.Protocols;
 using AsyncCore.Transports;
@@ -36,6 +37,7 @@ public sealed class EsmtpClient : LineReceiver
     private SmtpReply? _senderRefused;
     private FormatOptions? _format;
     private bool _done;
+    private bool _startedTls;
 
     /// <summary>Creates the client protocol for one message; connect it to a transport to send.</summary>
     /// <param name="clock">The reactor (for the reply timeout).</param>
@@ -152,19 +154,26 @@ public sealed class EsmtpClient : LineReceiver
         Send("EHLO " + _options.HeloName, OnEhlo);
     }
 
+    private bool IsEncrypted => TransportOrNull is ISocketTransport { TlsStream: not null };
+
     private void OnEhlo(SmtpReply reply)
     {
         if (reply.IsPositive)
         {
             Extensions = SmtpExtensions.Parse(reply);
-            if (_options.Credentials is { } credentials)
+            if (!IsEncrypted && !_startedTls && _options.StartTls is not null && Extensions.StartTls)
             {
-                Authenticate(credentials);
+                Send("STARTTLS", OnStartTls);
+                return;
             }
-            else
+            if (_options.RequireTransportSecurity && !IsEncrypted)
             {
-                StartTransaction();
+                FailAndQuit(new SmtpException(_options.StartTls is null
+                    ? "Transport security is required but the connection is not TLS and SendMailOptions.StartTls is not set"
+                    : "Transport security is required but the server does not offer STARTTLS"));
+                return;
             }
+            AfterGreeting();
         }
         else if (reply.Code >= 500)
         {
@@ -177,6 +186,53 @@ public sealed class EsmtpClient : LineReceiver
         }
     }
 
+    private void OnStartTls(SmtpReply reply)
+    {
+        if (reply.Code != 220)
+        {
+            if (_options.RequireTransportSecurity)
+            {
+                FailAndQuit(new SmtpException("Transport security is required but the server refused STARTTLS", reply));
+                return;
+            }
+            AfterGreeting();
+            return;
+        }
+        if (TransportOrNull is not ITlsTransport tls)
+        {
+            FailAndQuit(new SmtpException("The transport cannot start TLS"));
+            return;
+        }
+        _startedTls = true;
+        // RFC 3207 section 4.2: anything that came in clear after the 220 is not to be trusted.
+        ClearLineBuffer();
+        tls.StartTls(_options.StartTls!).AddBoth(outcome =>
+        {
+            if (outcome.Failure is { } failure)
+            {
+                Fail(new SmtpException("The TLS handshake after STARTTLS failed", failure.Value));
+                Abort();
+                return false;
+            }
+            // RFC 3207 section 4.2: forget what the server said in clear and greet it again.
+            Extensions = SmtpExtensions.None;
+            Send("EHLO " + _options.HeloName, OnEhlo);
+            return true;
+        });
+    }
+
+    private void AfterGreeting()
+    {
+        if (_options.Credentials is { } credentials)
+        {
+            Authenticate(credentials);
+        }
+        else
+        {
+            StartTransaction();
+        }
+    }
+
     private void OnHelo(SmtpReply reply)
     {
         if (!reply.IsPositive)
@@ -185,7 +241,12 @@ public sealed class EsmtpClient : LineReceiver
             return;
         }
         Extensions = SmtpExtensions.None;
-        if (_options.Credentials is not null)
+        if (_options.RequireTransportSecurity && !IsEncrypted)
+        {
+            FailAndQuit(new SmtpException("Transport security is required but the server does not offer STARTTLS (it refused EHLO)"));
+            return;
+        }
+        if (_options.Credentials is not null && _options.RequireAuthentication)
         {
             FailAndQuit(new SmtpException("Credentials were given but the server does not offer AUTH (it refused EHLO)"));
             return;
@@ -195,27 +256,66 @@ public sealed class EsmtpClient : LineReceiver
 
     private void Authenticate(System.Net.NetworkCredential credentials)
     {
-        if (!_options.AllowAuthenticationWithoutTls && TransportOrNull is not ISocketTransport { TlsStream: not null })
+        var mechanisms = Extensions.AuthMechanisms;
+        var usable = mechanisms.Contains("CRAM-MD5") || mechanisms.Contains("PLAIN") || mechanisms.Contains("LOGIN");
+        if (!usable)
         {
-            FailAndQuit(new SmtpException("Refusing to send credentials over a connection without TLS (see SendMailOptions.AllowAuthenticationWithoutTls)"));
+            if (_options.RequireAuthentication)
+            {
+                FailAndQuit(new SmtpException(mechanisms.Count == 0
+                    ? "Credentials were given but the server does not offer AUTH"
+                    : "Credentials were given but the server offers none of AUTH CRAM-MD5, PLAIN, LOGIN (it offers " + string.Join(' ', mechanisms) + ")"));
+            }
+            else
+            {
+                StartTransaction();
+            }
             return;
         }
-        var mechanisms = Extensions.AuthMechanisms;
-        if (mechanisms.Contains("PLAIN"))
+        if (!_options.AllowAuthenticationWithoutTls && !IsEncrypted)
+        {
+            FailAndQuit(new SmtpException("Refusing to send credentials over a connection without TLS (see SendMailOptions.StartTls and AllowAuthenticationWithoutTls)"));
+            return;
+        }
+        if (mechanisms.Contains("CRAM-MD5"))
+        {
+            // RFC 2195: the server sends a challenge; the answer is the user name and the HMAC-MD5 of it, keyed with the
+            // password, in hex. The password itself never goes over the wire.
+            Send("AUTH CRAM-MD5", challenge =>
+            {
+                if (challenge.Code != 334)
+                {
+                    FailAndQuit(new SmtpException("The server refused AUTH CRAM-MD5", challenge));
+                    return;
+                }
+                byte[] nonce;
+                try
+                {
+                    nonce = Convert.FromBase64String(challenge.Text.Trim());
+                }
+                catch (FormatException)
+                {
+                    ProtocolError("a CRAM-MD5 challenge that is not base64");
+                    return;
+                }
+#pragma warning disable CA5351 // CRAM-MD5 is defined with HMAC-MD5 (RFC 2195); it is the server's choice.
+                var digest = HMACMD5.HashData(Encoding.UTF8.GetBytes(credentials.Password), nonce);
+#pragma warning restore CA5351
+                var answer = credentials.UserName + " " + Convert.ToHexStringLower(digest);
+                Send(Convert.ToBase64String(Encoding.UTF8.GetBytes(answer)), OnAuthenticated);
+            });
+        }
+        else if (mechanisms.Contains("PLAIN"))
         {
             // RFC 4616: authorization identity (empty), NUL, user name, NUL, password; as the initial response.
             var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0" + credentials.UserName + "\0" + credentials.Password));
             Send("AUTH PLAIN " + plain, OnAuthenticated);
         }
-        else if (mechanisms.Contains("LOGIN"))
+        else
         {
             // The LOGIN mechanism (draft-murchison-sasl-login): the server asks for the user name, then the password.
             Send("AUTH LOGIN", challenge => ContinueLogin(challenge, credentials.UserName, reply =>
                 ContinueLogin(reply, credentials.Password, OnAuthenticated)));
-        }
-        else
-        {
-            FailAndQuit(new SmtpException("Credentials were given but the server offers neither AUTH PLAIN nor AUTH LOGIN"));
         }
     }
 

@@ -60,13 +60,14 @@ internal sealed class TlsLayer
         catch (Exception e)
         {
             _handshaking = false;
-            if (!_transport.IsClosed)
-            {
-                _transport.TlsFailed(e);
-            }
+            // The Deferred first, so that the protocol hears why before it hears that the connection is lost.
             if (!Handshake.Called)
             {
                 Handshake.Errback(e);
+            }
+            if (!_transport.IsClosed)
+            {
+                _transport.TlsFailed(e);
             }
             return;
         }
