@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using AsyncCore.Protocols;
 using AsyncCore.Transports;
@@ -23,19 +24,24 @@ namespace AsyncCore.Mail;
 /// </remarks>
 public sealed class EsmtpClient : LineReceiver
 {
-    private readonly string _sender;
-    private readonly string[] _recipients;
-    private readonly MimeMessage _message;
     private readonly SendMailOptions _options;
     private readonly IdleTimeout _idle;
     private readonly Queue<Action<SmtpReply>> _handlers = new();
     private readonly List<string> _replyLines = [];
-    private readonly RecipientResult?[] _results;
+    // Messages waiting for the connection, in order; _current is the one in flight.
+    private readonly Queue<MailTransaction> _queue = new();
+    private MailTransaction? _current;
     private int _replyCode = -1;
     private bool _pipelining;
-    private SmtpReply? _senderRefused;
-    private FormatOptions? _format;
-    private bool _done;
+    private bool _startedTls;
+    // Greeted (and logged in): transactions may start.
+    private bool _ready;
+    // A transaction ran on this connection: the next one starts with RSET.
+    private bool _used;
+    // Keep the connection open when the queue is empty (a reused connection); QUIT otherwise.
+    private bool _keepOpen;
+    private bool _quitting;
+    private Exception? _broken;
 
     /// <summary>Creates the client protocol for one message; connect it to a transport to send.</summary>
     /// <param name="clock">The reactor (for the reply timeout).</param>
@@ -44,35 +50,91 @@ public sealed class EsmtpClient : LineReceiver
     /// <param name="message">The message, written with MimeKit (its <c>Bcc</c> headers are not sent).</param>
     /// <param name="options">Timeouts and names; defaults when null.</param>
     public EsmtpClient(IReactorTime clock, string sender, IEnumerable<string> recipients, MimeMessage message, SendMailOptions? options = null)
+        : this(clock, options)
     {
-        ArgumentNullException.ThrowIfNull(clock);
-        ArgumentNullException.ThrowIfNull(sender);
-        ArgumentNullException.ThrowIfNull(recipients);
-        _message = message ?? throw new ArgumentNullException(nameof(message));
-        _recipients = recipients.ToArray();
-        if (_recipients.Length == 0)
-        {
-            throw new ArgumentException("At least one recipient is needed.", nameof(recipients));
-        }
-        foreach (var address in _recipients.Append(sender))
-        {
-            if (address.AsSpan().IndexOfAny("<>\r\n ") >= 0)
-            {
-                throw new ArgumentException($"Not an address: \"{address}\".", nameof(recipients));
-            }
-        }
-        _sender = sender;
-        _options = options ?? new SendMailOptions();
-        _results = new RecipientResult?[_recipients.Length];
-        MaxLength = _options.MaxReplyLineLength;
-        _idle = new IdleTimeout(clock, TimedOut);
+        var transaction = new MailTransaction(sender, recipients, message);
+        _queue.Enqueue(transaction);
+        Completion = transaction.Completion;
+        _keepOpen = false;
+        // The message's Deferred reports a failed connection; Ready's copy of that failure is not for anyone here.
+        Ready.AddErrback(_ => { });
     }
 
-    /// <summary>Fires with the per-recipient results once the server accepted the message; fails when nothing was delivered.</summary>
-    public Deferred<SendMailResult> Completion { get; } = new();
+    /// <summary>
+    /// Creates a client protocol that keeps its connection for many messages (<see cref="Send(string, IEnumerable{string}, MimeMessage)"/>), with <c>RSET</c>
+    /// between them, until <see cref="Quit"/>: what <see cref="SmtpSender"/> pools.
+    /// </summary>
+    /// <param name="clock">The reactor (for the reply timeout).</param>
+    /// <param name="options">Timeouts, names, TLS and credentials; defaults when null.</param>
+    public EsmtpClient(IReactorTime clock, SendMailOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        _options = options ?? new SendMailOptions();
+        MaxLength = _options.MaxReplyLineLength;
+        _idle = new IdleTimeout(clock, TimedOut);
+        _keepOpen = true;
+        Completion = new Deferred<SendMailResult>();
+    }
+
+    /// <summary>
+    /// The result of the constructor's message. A reused connection (made without a message) never fires it: each
+    /// <see cref="Send(string, IEnumerable{string}, MimeMessage)"/> returns its own Deferred, and <see cref="Ready"/> says when the connection can be used.
+    /// </summary>
+    public Deferred<SendMailResult> Completion { get; }
 
     /// <summary>The extensions the server offered in its <c>EHLO</c> reply (none after a <c>HELO</c> fallback).</summary>
     public SmtpExtensions Extensions { get; private set; } = SmtpExtensions.None;
+
+    /// <summary>Fires once the server greeted the client (after STARTTLS and AUTH when asked); fails when it cannot be used.</summary>
+    public Deferred<bool> Ready { get; } = new();
+
+    /// <summary>Messages queued or in flight on this connection.</summary>
+    public int Pending => _queue.Count + (_current is null ? 0 : 1);
+
+    /// <summary>False once the connection failed, was lost or is quitting: <see cref="Send(string, IEnumerable{string}, MimeMessage)"/> would fail at once.</summary>
+    public bool IsUsable => _broken is null && !_quitting;
+
+    /// <summary>
+    /// Queues a message on this connection; it is sent after those before it (<c>RSET</c> between two transactions).
+    /// A refused message fails its own Deferred and the connection goes on with the next; a lost connection fails every
+    /// message not yet accepted.
+    /// </summary>
+    /// <returns>The answer for each recipient once the server accepted the message, as <see cref="Mail.SendMail"/>'s.</returns>
+    public Deferred<SendMailResult> Send(string sender, IEnumerable<string> recipients, MimeMessage message)
+    {
+        var transaction = new MailTransaction(sender, recipients, message);
+        if (_broken is { } broken)
+        {
+            transaction.Fail(new SmtpException("The connection cannot be used: " + broken.Message, broken));
+        }
+        else if (_quitting)
+        {
+            transaction.Fail(new SmtpException("The connection is quitting"));
+        }
+        else
+        {
+            _queue.Enqueue(transaction);
+            if (_ready && _current is null)
+            {
+                StartNext();
+            }
+        }
+        return transaction.Completion;
+    }
+
+    /// <summary>Sends <c>QUIT</c> once the messages queued are done, then closes (a reused connection; the one-message client quits by itself).</summary>
+    public void Quit()
+    {
+        _keepOpen = false;
+        if (_ready && _current is null && _queue.Count == 0)
+        {
+            SendQuit();
+        }
+        else if (TransportOrNull is null && !_ready)
+        {
+            _quitting = true;
+        }
+    }
 
     /// <inheritdoc />
     public override void ConnectionMade()
@@ -149,32 +211,136 @@ public sealed class EsmtpClient : LineReceiver
             FailAndQuit(new SmtpException("The server refused the connection", reply));
             return;
         }
-        Send("EHLO " + _options.HeloName, OnEhlo);
+        SendCommand("EHLO " + _options.HeloName, OnEhlo);
     }
+
+    private bool IsEncrypted => TransportOrNull is ISocketTransport { TlsStream: not null };
 
     private void OnEhlo(SmtpReply reply)
     {
         if (reply.IsPositive)
         {
             Extensions = SmtpExtensions.Parse(reply);
-            if (_options.Credentials is { } credentials)
+            if (!IsEncrypted && !_startedTls && _options.StartTls is not null && Extensions.StartTls)
             {
-                Authenticate(credentials);
+                SendCommand("STARTTLS", OnStartTls);
+                return;
             }
-            else
+            if (_options.RequireTransportSecurity && !IsEncrypted)
             {
-                StartTransaction();
+                FailAndQuit(new SmtpException(_options.StartTls is null
+                    ? "Transport security is required but the connection is not TLS and SendMailOptions.StartTls is not set"
+                    : "Transport security is required but the server does not offer STARTTLS"));
+                return;
             }
+            AfterGreeting();
         }
         else if (reply.Code >= 500)
         {
             // An old server without ESMTP (RFC 5321 section 3.2): greet it the old way.
-            Send("HELO " + _options.HeloName, OnHelo);
+            SendCommand("HELO " + _options.HeloName, OnHelo);
         }
         else
         {
             FailAndQuit(new SmtpException("The server refused EHLO", reply));
         }
+    }
+
+    private void OnStartTls(SmtpReply reply)
+    {
+        if (reply.Code != 220)
+        {
+            if (_options.RequireTransportSecurity)
+            {
+                FailAndQuit(new SmtpException("Transport security is required but the server refused STARTTLS", reply));
+                return;
+            }
+            AfterGreeting();
+            return;
+        }
+        if (TransportOrNull is not ITlsTransport tls)
+        {
+            FailAndQuit(new SmtpException("The transport cannot start TLS"));
+            return;
+        }
+        _startedTls = true;
+        // RFC 3207 section 4.2: anything that came in clear after the 220 is not to be trusted.
+        ClearLineBuffer();
+        tls.StartTls(_options.StartTls!).AddBoth(outcome =>
+        {
+            if (outcome.Failure is { } failure)
+            {
+                Fail(new SmtpException("The TLS handshake after STARTTLS failed", failure.Value));
+                Abort();
+                return false;
+            }
+            // RFC 3207 section 4.2: forget what the server said in clear and greet it again.
+            Extensions = SmtpExtensions.None;
+            SendCommand("EHLO " + _options.HeloName, OnEhlo);
+            return true;
+        });
+    }
+
+    private void AfterGreeting()
+    {
+        if (_options.Credentials is { } credentials)
+        {
+            Authenticate(credentials);
+        }
+        else
+        {
+            BecomeReady();
+        }
+    }
+
+    private void BecomeReady()
+    {
+        _ready = true;
+        if (!Ready.Called)
+        {
+            Ready.Callback(true);
+        }
+        NextOrQuit();
+    }
+
+    /// <summary>Between transactions: the next message (after RSET when one ran), QUIT, or wait for more.</summary>
+    private void NextOrQuit()
+    {
+        _current = null;
+        if (TransportOrNull is not { Disconnecting: false })
+        {
+            return;
+        }
+        if (_queue.Count > 0)
+        {
+            StartNext();
+        }
+        else if (!_keepOpen)
+        {
+            SendQuit();
+        }
+    }
+
+    private void StartNext()
+    {
+        _current = _queue.Dequeue();
+        if (_used)
+        {
+            // RFC 5321 section 4.1.1.5: a clean state for the next transaction, on the same connection.
+            SendCommand("RSET", reply =>
+            {
+                if (!reply.IsPositive)
+                {
+                    FailAll(new SmtpException("The server refused RSET", reply));
+                    SendQuit();
+                    return;
+                }
+                StartTransaction();
+            });
+            return;
+        }
+        _used = true;
+        StartTransaction();
     }
 
     private void OnHelo(SmtpReply reply)
@@ -185,37 +351,81 @@ public sealed class EsmtpClient : LineReceiver
             return;
         }
         Extensions = SmtpExtensions.None;
-        if (_options.Credentials is not null)
+        if (_options.RequireTransportSecurity && !IsEncrypted)
+        {
+            FailAndQuit(new SmtpException("Transport security is required but the server does not offer STARTTLS (it refused EHLO)"));
+            return;
+        }
+        if (_options.Credentials is not null && _options.RequireAuthentication)
         {
             FailAndQuit(new SmtpException("Credentials were given but the server does not offer AUTH (it refused EHLO)"));
             return;
         }
-        StartTransaction();
+        BecomeReady();
     }
 
     private void Authenticate(System.Net.NetworkCredential credentials)
     {
-        if (!_options.AllowAuthenticationWithoutTls && TransportOrNull is not ISocketTransport { TlsStream: not null })
+        var mechanisms = Extensions.AuthMechanisms;
+        var usable = mechanisms.Contains("CRAM-MD5") || mechanisms.Contains("PLAIN") || mechanisms.Contains("LOGIN");
+        if (!usable)
         {
-            FailAndQuit(new SmtpException("Refusing to send credentials over a connection without TLS (see SendMailOptions.AllowAuthenticationWithoutTls)"));
+            if (_options.RequireAuthentication)
+            {
+                FailAndQuit(new SmtpException(mechanisms.Count == 0
+                    ? "Credentials were given but the server does not offer AUTH"
+                    : "Credentials were given but the server offers none of AUTH CRAM-MD5, PLAIN, LOGIN (it offers " + string.Join(' ', mechanisms) + ")"));
+            }
+            else
+            {
+                BecomeReady();
+            }
             return;
         }
-        var mechanisms = Extensions.AuthMechanisms;
-        if (mechanisms.Contains("PLAIN"))
+        if (!_options.AllowAuthenticationWithoutTls && !IsEncrypted)
+        {
+            FailAndQuit(new SmtpException("Refusing to send credentials over a connection without TLS (see SendMailOptions.StartTls and AllowAuthenticationWithoutTls)"));
+            return;
+        }
+        if (mechanisms.Contains("CRAM-MD5"))
+        {
+            // RFC 2195: the server sends a challenge; the answer is the user name and the HMAC-MD5 of it, keyed with the
+            // password, in hex. The password itself never goes over the wire.
+            SendCommand("AUTH CRAM-MD5", challenge =>
+            {
+                if (challenge.Code != 334)
+                {
+                    FailAndQuit(new SmtpException("The server refused AUTH CRAM-MD5", challenge));
+                    return;
+                }
+                byte[] nonce;
+                try
+                {
+                    nonce = Convert.FromBase64String(challenge.Text.Trim());
+                }
+                catch (FormatException)
+                {
+                    ProtocolError("a CRAM-MD5 challenge that is not base64");
+                    return;
+                }
+#pragma warning disable CA5351 // CRAM-MD5 is defined with HMAC-MD5 (RFC 2195); it is the server's choice.
+                var digest = HMACMD5.HashData(Encoding.UTF8.GetBytes(credentials.Password), nonce);
+#pragma warning restore CA5351
+                var answer = credentials.UserName + " " + Convert.ToHexStringLower(digest);
+                SendCommand(Convert.ToBase64String(Encoding.UTF8.GetBytes(answer)), OnAuthenticated);
+            });
+        }
+        else if (mechanisms.Contains("PLAIN"))
         {
             // RFC 4616: authorization identity (empty), NUL, user name, NUL, password; as the initial response.
             var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0" + credentials.UserName + "\0" + credentials.Password));
-            Send("AUTH PLAIN " + plain, OnAuthenticated);
-        }
-        else if (mechanisms.Contains("LOGIN"))
-        {
-            // The LOGIN mechanism (draft-murchison-sasl-login): the server asks for the user name, then the password.
-            Send("AUTH LOGIN", challenge => ContinueLogin(challenge, credentials.UserName, reply =>
-                ContinueLogin(reply, credentials.Password, OnAuthenticated)));
+            SendCommand("AUTH PLAIN " + plain, OnAuthenticated);
         }
         else
         {
-            FailAndQuit(new SmtpException("Credentials were given but the server offers neither AUTH PLAIN nor AUTH LOGIN"));
+            // The LOGIN mechanism (draft-murchison-sasl-login): the server asks for the user name, then the password.
+            SendCommand("AUTH LOGIN", challenge => ContinueLogin(challenge, credentials.UserName, reply =>
+                ContinueLogin(reply, credentials.Password, OnAuthenticated)));
         }
     }
 
@@ -226,7 +436,7 @@ public sealed class EsmtpClient : LineReceiver
             FailAndQuit(new SmtpException("The server refused the login", challenge));
             return;
         }
-        Send(Convert.ToBase64String(Encoding.UTF8.GetBytes(answer)), next);
+        SendCommand(Convert.ToBase64String(Encoding.UTF8.GetBytes(answer)), next);
     }
 
     private void OnAuthenticated(SmtpReply reply)
@@ -236,34 +446,37 @@ public sealed class EsmtpClient : LineReceiver
             FailAndQuit(new SmtpException("The server refused the credentials", reply));
             return;
         }
-        StartTransaction();
+        BecomeReady();
     }
 
     private void StartTransaction()
     {
-        var international = !Ascii.IsValid(_sender) || _recipients.Any(r => !Ascii.IsValid(r));
+        _used = true;
+        var t = _current!;
+        var international = !Ascii.IsValid(t.Sender) || t.Recipients.Any(r => !Ascii.IsValid(r));
         if (international && !Extensions.SmtpUtf8)
         {
-            FailAndQuit(new SmtpException("A non-ASCII address needs SMTPUTF8, which the server does not offer"));
+            FailTransaction(new SmtpException("A non-ASCII address needs SMTPUTF8, which the server does not offer"));
             return;
         }
-        _message.Prepare(Extensions.EightBitMime ? EncodingConstraint.EightBit : EncodingConstraint.SevenBit, 998);
-        _format = FormatOptions.Default.Clone();
-        _format.NewLineFormat = NewLineFormat.Dos;
-        _format.International = international;
-        _format.HiddenHeaders.Add(HeaderId.Bcc);
-        _format.HiddenHeaders.Add(HeaderId.ResentBcc);
+        t.Message.Prepare(Extensions.EightBitMime ? EncodingConstraint.EightBit : EncodingConstraint.SevenBit, 998);
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        format.International = international;
+        format.HiddenHeaders.Add(HeaderId.Bcc);
+        format.HiddenHeaders.Add(HeaderId.ResentBcc);
+        t.Format = format;
 
-        var mail = new StringBuilder("MAIL FROM:<").Append(_sender).Append('>');
+        var mail = new StringBuilder("MAIL FROM:<").Append(t.Sender).Append('>');
         if (Extensions.Size)
         {
             // Measured by writing through a counting stream: nothing is buffered.
             using var measure = new MeasuringStream();
-            _message.WriteTo(_format, measure);
+            t.Message.WriteTo(format, measure);
             var size = measure.Length;
             if (Extensions.MaxSize is { } max && size > max)
             {
-                FailAndQuit(new SmtpException($"The message ({size} bytes) is larger than the server's limit ({max} bytes)"));
+                FailTransaction(new SmtpException($"The message ({size} bytes) is larger than the server's limit ({max} bytes)"));
                 return;
             }
             mail.Append(" SIZE=").Append(size.ToString(CultureInfo.InvariantCulture));
@@ -284,9 +497,9 @@ public sealed class EsmtpClient : LineReceiver
             var group = new StringBuilder();
             group.Append(mail).Append("\r\n");
             _handlers.Enqueue(OnMail);
-            for (var i = 0; i < _recipients.Length; i++)
+            for (var i = 0; i < t.Recipients.Length; i++)
             {
-                group.Append("RCPT TO:<").Append(_recipients[i]).Append(">\r\n");
+                group.Append("RCPT TO:<").Append(t.Recipients[i]).Append(">\r\n");
                 var index = i;
                 _handlers.Enqueue(reply => OnRecipient(index, reply));
             }
@@ -296,7 +509,7 @@ public sealed class EsmtpClient : LineReceiver
         }
         else
         {
-            Send(mail.ToString(), OnMail);
+            SendCommand(mail.ToString(), OnMail);
         }
     }
 
@@ -310,96 +523,96 @@ public sealed class EsmtpClient : LineReceiver
             }
             return;
         }
-        _senderRefused = reply;
+        _current!.SenderRefused = reply;
         if (!_pipelining)
         {
-            FailAndQuit(new SmtpException("The server refused the sender", reply));
+            FailTransaction(new SmtpException("The server refused the sender", reply));
         }
     }
 
     private void SendRecipient(int index) =>
-        Send("RCPT TO:<" + _recipients[index] + ">", reply => OnRecipient(index, reply));
+        SendCommand("RCPT TO:<" + _current!.Recipients[index] + ">", reply => OnRecipient(index, reply));
 
     private void OnRecipient(int index, SmtpReply reply)
     {
-        _results[index] = new RecipientResult(_recipients[index], reply);
+        var t = _current!;
+        t.Results[index] = new RecipientResult(t.Recipients[index], reply);
         if (_pipelining)
         {
             return;
         }
-        if (index + 1 < _recipients.Length)
+        if (index + 1 < t.Recipients.Length)
         {
             SendRecipient(index + 1);
         }
-        else if (!AnyAccepted())
+        else if (!t.AnyAccepted())
         {
-            FailAndQuit(NoRecipients());
+            FailTransaction(t.NoRecipients());
         }
         else
         {
-            Send("DATA", OnData);
+            SendCommand("DATA", OnData);
         }
     }
 
     private void OnData(SmtpReply reply)
     {
-        var refusal = _senderRefused is { } refused
+        var t = _current!;
+        var refusal = t.SenderRefused is { } refused
             ? new SmtpException("The server refused the sender", refused)
-            : !AnyAccepted() ? NoRecipients() : null;
+            : !t.AnyAccepted() ? t.NoRecipients() : null;
         if (reply.Code != 354)
         {
-            FailAndQuit(refusal ?? new SmtpException("The server refused DATA", reply, Results()));
+            FailTransaction(refusal ?? new SmtpException("The server refused DATA", reply, t.FinalResults()));
             return;
         }
         if (refusal is not null)
         {
             // A pipelining server that answered DATA with 354 although nothing is accepted: send an empty message
-            // (RFC 2920 section 3.1) and give up once it answers.
+            // (RFC 2920 section 3.1) and give up on this one once it answers.
             Transport.Write(".\r\n"u8);
-            _handlers.Enqueue(_ => FailAndQuit(refusal));
+            _handlers.Enqueue(_ => FailTransaction(refusal));
             return;
         }
         var data = new DotStuffingStream(Transport);
-        _message.WriteTo(_format!, data);
+        t.Message.WriteTo(t.Format!, data);
         data.Finish();
         _handlers.Enqueue(OnEndOfData);
     }
 
     private void OnEndOfData(SmtpReply reply)
     {
+        var t = _current!;
         if (!reply.IsPositive)
         {
-            FailAndQuit(new SmtpException("The server refused the message", reply, Results()));
+            FailTransaction(new SmtpException("The server refused the message", reply, t.FinalResults()));
             return;
         }
-        if (!_done)
-        {
-            _done = true;
-            Completion.Callback(new SendMailResult(Results(), reply));
-        }
-        Quit();
+        t.Succeed(new SendMailResult(t.FinalResults(), reply));
+        NextOrQuit();
     }
 
-    private bool AnyAccepted() => _results.Any(r => r is { Accepted: true });
+    /// <summary>This message failed (refused, too large...): the connection goes on with the next.</summary>
+    private void FailTransaction(Exception reason)
+    {
+        _current?.Fail(reason);
+        NextOrQuit();
+    }
 
-    private RecipientResult[] Results() =>
-        _results.Select((r, i) => r ?? new RecipientResult(_recipients[i], new SmtpReply(554, "no reply"))).ToArray();
-
-    private SmtpException NoRecipients() => new("The server refused every recipient", null, Results());
-
-    private void Send(string command, Action<SmtpReply> handler)
+    private void SendCommand(string command, Action<SmtpReply> handler)
     {
         _handlers.Enqueue(handler);
         SendLine(Encoding.UTF8.GetBytes(command));
     }
 
-    private void Quit()
+    private void SendQuit()
     {
+        _quitting = true;
         if (TransportOrNull is not { Disconnecting: false })
         {
             return;
         }
-        Send("QUIT", _ => Transport.LoseConnection());
+        SendCommand("QUIT", _ => Transport.LoseConnection());
     }
 
     private void Abort()
@@ -408,10 +621,11 @@ public sealed class EsmtpClient : LineReceiver
         TransportOrNull?.AbortConnection();
     }
 
+    /// <summary>The connection cannot go on (greeting, EHLO, TLS or AUTH failed): every message fails, then QUIT.</summary>
     private void FailAndQuit(Exception reason)
     {
         Fail(reason);
-        Quit();
+        SendQuit();
     }
 
     private void ProtocolError(string what)
@@ -420,14 +634,25 @@ public sealed class EsmtpClient : LineReceiver
         Abort();
     }
 
+    /// <summary>Fails the connection: the message in flight and every message queued (also <see cref="Ready"/>).</summary>
     internal void Fail(Exception reason)
     {
-        if (_done)
+        _broken ??= reason;
+        if (!Ready.Called)
         {
-            return;
+            Ready.Errback(reason);
         }
-        _done = true;
-        Completion.Errback(reason);
+        FailAll(reason);
+    }
+
+    private void FailAll(Exception reason)
+    {
+        _current?.Fail(reason);
+        _current = null;
+        while (_queue.TryDequeue(out var waiting))
+        {
+            waiting.Fail(reason);
+        }
     }
 
     private static bool IsDigits(ReadOnlySpan<byte> span)

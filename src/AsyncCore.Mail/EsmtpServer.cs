@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AsyncCore.Protocols;
+using AsyncCore.Transports;
 using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Mail;
@@ -38,6 +39,9 @@ public sealed class EsmtpServer : LineReceiver
     private bool _messageTooLarge;
     private bool _skippingLongLine;
     private bool _waiting;
+    private string? _authenticatedUser;
+    // The next line answers an AUTH challenge (a 334 reply) rather than being a command.
+    private Action<string>? _authContinuation;
 
     /// <summary>Creates a server protocol; usually built by an <see cref="EsmtpServerFactory"/>.</summary>
     public EsmtpServer(IReactorTime clock, IMailDelivery delivery, EsmtpServerOptions? options = null)
@@ -127,6 +131,12 @@ public sealed class EsmtpServer : LineReceiver
         }
         // Latin-1 keeps every byte as one char, so a UTF-8 address (SMTPUTF8) survives until it is decoded below.
         var text = Encoding.Latin1.GetString(line);
+        if (_authContinuation is { } continuation)
+        {
+            _authContinuation = null;
+            continuation(text.Trim());
+            return;
+        }
         var space = text.IndexOf(' ', StringComparison.Ordinal);
         var verb = (space < 0 ? text : text[..space]).ToUpperInvariant();
         var argument = space < 0 ? "" : text[(space + 1)..].Trim();
@@ -146,6 +156,12 @@ public sealed class EsmtpServer : LineReceiver
                 break;
             case "DATA":
                 Data(argument);
+                break;
+            case "STARTTLS":
+                StartTls(argument);
+                break;
+            case "AUTH":
+                Auth(argument);
                 break;
             case "RSET":
                 _envelope = null;
@@ -181,13 +197,193 @@ public sealed class EsmtpServer : LineReceiver
             Reply(250, _options.HostName);
             return;
         }
-        Reply(250, string.Join('\n',
+        var lines = new List<string>
+        {
             _options.HostName + " greets " + domain,
             "PIPELINING",
             "SIZE " + _options.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
             "8BITMIME",
             "SMTPUTF8",
-            "ENHANCEDSTATUSCODES"));
+            "ENHANCEDSTATUSCODES",
+        };
+        if (_options.StartTls is not null && !IsEncrypted)
+        {
+            lines.Add("STARTTLS");
+        }
+        if (_options.CredentialChecker is not null && (IsEncrypted || _options.AllowAuthenticationWithoutTls))
+        {
+            lines.Add("AUTH PLAIN LOGIN");
+        }
+        Reply(250, string.Join('\n', lines));
+    }
+
+    private bool IsEncrypted => TransportOrNull is ISocketTransport { TlsStream: not null };
+
+    private void StartTls(string argument)
+    {
+        if (_options.StartTls is not { } options)
+        {
+            Reply(502, "5.5.1 STARTTLS not offered");
+            return;
+        }
+        if (argument.Length > 0)
+        {
+            Reply(501, "5.5.4 Syntax: STARTTLS");
+            return;
+        }
+        if (IsEncrypted)
+        {
+            Reply(503, "5.5.1 TLS already active");
+            return;
+        }
+        if (TransportOrNull is not ITlsTransport tls)
+        {
+            Reply(454, "4.7.0 TLS not available");
+            return;
+        }
+        Reply(220, "2.0.0 Ready to start TLS");
+        // RFC 3207 section 4.2: forget everything learned in clear, and drop what the client sent after STARTTLS
+        // before the handshake (a command injected there must not run as if it came over TLS).
+        ClearLineBuffer();
+        _helo = null;
+        _envelope = null;
+        _authenticatedUser = null;
+        // A failed handshake closes the connection; nothing else to do.
+        tls.StartTls(options).AddErrback(_ => { });
+    }
+
+    private void Auth(string argument)
+    {
+        if (_options.CredentialChecker is not { } checker)
+        {
+            Reply(502, "5.5.1 AUTH not offered");
+            return;
+        }
+        if (_helo is null)
+        {
+            Reply(503, "5.5.1 Send EHLO first");
+            return;
+        }
+        if (_authenticatedUser is not null)
+        {
+            Reply(503, "5.5.1 Already authenticated");
+            return;
+        }
+        if (_envelope is not null)
+        {
+            Reply(503, "5.5.1 AUTH not permitted during a mail transaction");
+            return;
+        }
+        if (!IsEncrypted && !_options.AllowAuthenticationWithoutTls)
+        {
+            Reply(538, "5.7.11 Encryption required for requested authentication mechanism");
+            return;
+        }
+        var parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
+        var initial = parts.Length > 1 ? parts[1] : null;
+        switch (mechanism)
+        {
+            case "PLAIN":
+                if (initial is null)
+                {
+                    Reply(334, "");
+                    _authContinuation = response => FinishPlain(checker, response);
+                }
+                else
+                {
+                    FinishPlain(checker, initial);
+                }
+                break;
+            case "LOGIN":
+                void AskPassword(string userResponse)
+                {
+                    if (!TryDecodeResponse(userResponse, out var user))
+                    {
+                        return;
+                    }
+                    Reply(334, "UGFzc3dvcmQ6");
+                    _authContinuation = passwordResponse =>
+                    {
+                        if (TryDecodeResponse(passwordResponse, out var password))
+                        {
+                            CheckCredentials(checker, user, password);
+                        }
+                    };
+                }
+                if (initial is null)
+                {
+                    Reply(334, "VXNlcm5hbWU6");
+                    _authContinuation = AskPassword;
+                }
+                else
+                {
+                    AskPassword(initial);
+                }
+                break;
+            default:
+                Reply(504, "5.5.4 Unrecognized authentication type");
+                break;
+        }
+    }
+
+    private void FinishPlain(SmtpCredentialChecker checker, string response)
+    {
+        if (!TryDecodeResponse(response, out var decoded))
+        {
+            return;
+        }
+        // RFC 4616: authorization identity, NUL, authentication identity, NUL, password.
+        var fields = decoded.Split('\0');
+        if (fields.Length != 3 || fields[1].Length == 0 || (fields[0].Length > 0 && fields[0] != fields[1]))
+        {
+            Reply(535, "5.7.8 Authentication credentials invalid");
+            return;
+        }
+        CheckCredentials(checker, fields[1], fields[2]);
+    }
+
+    private bool TryDecodeResponse(string response, out string decoded)
+    {
+        decoded = "";
+        if (response == "*")
+        {
+            Reply(501, "5.0.0 Authentication cancelled");
+            return false;
+        }
+        try
+        {
+            decoded = new UTF8Encoding(false, true).GetString(Convert.FromBase64String(response));
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or DecoderFallbackException)
+        {
+            Reply(501, "5.5.2 Cannot decode response");
+            return false;
+        }
+    }
+
+    private void CheckCredentials(SmtpCredentialChecker checker, string user, string password)
+    {
+        Deferred<bool> check;
+        try
+        {
+            check = checker(user, password);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            check = Deferred.Fail<bool>(e);
+        }
+        var answer = check.AddCallback(ok => ok
+            ? new SmtpReply(235, "2.7.0 Authentication successful")
+            : new SmtpReply(535, "5.7.8 Authentication credentials invalid"));
+        Ask(answer, reply =>
+        {
+            if (reply.Code == 235)
+            {
+                _authenticatedUser = user;
+            }
+        });
     }
 
     private void Mail(string argument)
@@ -202,12 +398,26 @@ public sealed class EsmtpServer : LineReceiver
             Reply(503, "5.5.1 Sender already given");
             return;
         }
+        if (_options.RequireTls && !IsEncrypted)
+        {
+            Reply(530, "5.7.0 Must issue a STARTTLS command first");
+            return;
+        }
+        if (_options.RequireAuthentication && _authenticatedUser is null)
+        {
+            Reply(530, "5.7.0 Authentication required");
+            return;
+        }
         if (!TryParsePath(argument, "FROM:", out var sender, out var parameters))
         {
             Reply(501, "5.5.4 Syntax: MAIL FROM:<address>");
             return;
         }
-        var envelope = new MailEnvelope(_helo, TransportOrNull?.GetPeer());
+        var envelope = new MailEnvelope(_helo, TransportOrNull?.GetPeer())
+        {
+            AuthenticatedUser = _authenticatedUser,
+            Encrypted = IsEncrypted,
+        };
         foreach (var parameter in parameters)
         {
             var equals = parameter.IndexOf('=', StringComparison.Ordinal);

@@ -34,5 +34,11 @@ public sealed class MailEnvelope
     /// <summary>True when the client announced <c>SMTPUTF8</c>.</summary>
     public bool SmtpUtf8 { get; internal set; }
 
+    /// <summary>The user the client logged in as with <c>AUTH</c>; null when it did not.</summary>
+    public string? AuthenticatedUser { get; internal set; }
+
+    /// <summary>True when the connection was encrypted (a TLS port, or after <c>STARTTLS</c>).</summary>
+    public bool Encrypted { get; internal set; }
+
     internal void AddRecipient(string recipient) => _recipients.Add(recipient);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using AsyncCore.Transports;
 
 namespace AsyncCore.Mail;
 
@@ -21,11 +22,32 @@ public sealed class SendMailOptions
     public bool UsePipelining { get; set; } = true;
 
     /// <summary>
-    /// The user name and password to log in with (<c>AUTH PLAIN</c>, or <c>AUTH LOGIN</c> when the server offers only
-    /// that); null (the default) sends without logging in. When set, the transaction fails if the server offers
-    /// neither mechanism (Twisted's <c>requireAuthentication</c>) or refuses the credentials.
+    /// The user name and password to log in with (<c>AUTH CRAM-MD5</c>, <c>PLAIN</c> or <c>LOGIN</c>, the first the
+    /// server offers in that order); null (the default) sends without logging in. When set, the transaction fails if the
+    /// server refuses the credentials, and, with <see cref="RequireAuthentication"/>, if it offers none of the three.
     /// </summary>
     public NetworkCredential? Credentials { get; set; }
+
+    /// <summary>
+    /// With <see cref="Credentials"/> set, fail when the server offers no mechanism the client speaks (Twisted's
+    /// <c>requireAuthentication</c>); true by default. False sends without logging in then.
+    /// </summary>
+    public bool RequireAuthentication { get; set; } = true;
+
+    /// <summary>
+    /// Upgrade the connection with <c>STARTTLS</c> (RFC 3207) when the server offers it, checking the server as these
+    /// options say (<see cref="TlsClientOptions.ForHostname"/>); null (the default) stays in clear unless the endpoint is TLS.
+    /// After the upgrade the client greets the server again and uses the extensions it offers over TLS.
+    /// </summary>
+    public TlsClientOptions? StartTls { get; set; }
+
+    /// <summary>
+    /// Fail before sending anything (no credentials, no envelope) unless the connection is encrypted: a <c>tls:</c>
+    /// endpoint, or <c>STARTTLS</c> done with <see cref="StartTls"/> (Twisted's <c>requireTransportSecurity</c>). False by
+    /// default. A server that does not offer <c>STARTTLS</c>, or refuses it, fails the transaction with an
+    /// <see cref="SmtpException"/> saying so.
+    /// </summary>
+    public bool RequireTransportSecurity { get; set; }
 
     /// <summary>
     /// Send <see cref="Credentials"/> over a connection that is not encrypted (anyone on the path can read them); false

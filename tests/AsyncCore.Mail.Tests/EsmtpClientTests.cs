@@ -261,7 +261,7 @@ public sealed class EsmtpClientTests : ReactorTestBase
 
     [Theory]
     [InlineData("250 mx\r\n")]
-    [InlineData("250-mx\r\n250 AUTH CRAM-MD5\r\n")]
+    [InlineData("250-mx\r\n250 AUTH GSSAPI XOAUTH2\r\n")]
     public void AuthRequired_NotOffered_Fails(string ehloReply)
     {
         var (client, _) = ConnectWithCredentials();

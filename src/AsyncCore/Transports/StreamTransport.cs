@@ -21,17 +21,20 @@ namespace AsyncCore.Transports;
 /// directly.</para>
 /// <para>Everything here runs on the reactor thread.</para>
 /// </remarks>
-internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStreamConnection, IAbortWithReason
+internal abstract class StreamTransport : ISocketTransport, ITlsTransport, IWriteBuffered, IStreamConnection, IAbortWithReason
 {
     private readonly NetworkRegistry _registry;
     private readonly EndPoint? _host;
     private readonly EndPoint? _peer;
     private bool _lossReported;
+    // TLS started on the open connection (StartTls); null while the connection is in clear or was TLS from the start.
+    private TlsLayer? _tlsLayer;
+    private bool _plainEnded;
 
     protected StreamTransport(Socket socket, SslStream? tls, NetworkRegistry registry, ILogger logger)
     {
         Socket = socket;
-        TlsStream = tls;
+        ConnectionTls = tls;
         _registry = registry;
         Logger = logger;
         _host = SafeEndPoint(static socket => socket.LocalEndPoint, socket);
@@ -54,7 +57,10 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
     public Socket Socket { get; }
 
     /// <inheritdoc />
-    public SslStream? TlsStream { get; }
+    public SslStream? TlsStream => ConnectionTls ?? _tlsLayer?.Authenticated;
+
+    /// <summary>The TLS stream the connection was made with (a TLS endpoint), which the subclass reads and writes through.</summary>
+    protected SslStream? ConnectionTls { get; }
 
     /// <inheritdoc />
     public bool Disconnecting { get; private set; }
@@ -125,6 +131,8 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
     {
         ReadPaused = false;
         ReadingChanged();
+        // Plaintext SslStream already decrypted is not waiting on the socket: the layer reads it now.
+        _tlsLayer?.Resume();
     }
 
     /// <summary>Stops reading for good and closes the connection.</summary>
@@ -169,6 +177,23 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
     /// </summary>
     protected bool Deliver(ReadOnlySpan<byte> data)
     {
+        if (_tlsLayer is { } layer)
+        {
+            // Ciphertext: the layer decrypts it and hands the plaintext back through TlsPlaintextReceived.
+            if (data.IsEmpty)
+            {
+                // Stop reading the socket; the end reaches the protocol after the plaintext still in the layer.
+                ReadClosed = true;
+                ReadingChanged();
+            }
+            layer.CiphertextReceived(data);
+            return !data.IsEmpty && !Closed;
+        }
+        return DeliverPlain(data);
+    }
+
+    private bool DeliverPlain(ReadOnlySpan<byte> data)
+    {
         if (data.IsEmpty)
         {
             ReadEnded();
@@ -197,6 +222,11 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
     {
         if (!data.IsEmpty && AcceptsWrites)
         {
+            if (_tlsLayer is { } layer)
+            {
+                layer.Write(data);
+                return;
+            }
             WriteBuffer.Append(data);
             StartSending();
         }
@@ -208,6 +238,14 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
         ArgumentNullException.ThrowIfNull(data);
         if (AcceptsWrites)
         {
+            if (_tlsLayer is { } layer)
+            {
+                foreach (var segment in data)
+                {
+                    layer.Write(segment.Span);
+                }
+                return;
+            }
             WriteBuffer.Append(data);
             StartSending();
         }
@@ -224,6 +262,11 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
     {
         if (Disconnecting)
         {
+            if (_tlsLayer is { Handshaking: true })
+            {
+                // A close requested during a STARTTLS handshake waits for it (the layer closes once it is done).
+                return;
+            }
             CloseNow(new Failure(new ConnectionDoneException()));
         }
         else if (WriteShutdownRequested && !WriteShutDown)
@@ -275,6 +318,11 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
             return;
         }
         Disconnecting = true;
+        if (_tlsLayer is { } layer && !layer.CloseRequested())
+        {
+            // The handshake is still running: the layer sends what waits for it, the close alert, then closes.
+            return;
+        }
         CloseWhenSent();
     }
 
@@ -322,6 +370,7 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
             return;
         }
         WriteShutdownRequested = true;
+        _tlsLayer?.Shutdown();
         ShutdownWriteWhenSent();
     }
 
@@ -375,7 +424,8 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
         catch (ObjectDisposedException)
         {
         }
-        TlsStream?.Dispose();
+        ConnectionTls?.Dispose();
+        _tlsLayer?.Dispose();
         Socket.Dispose();
     }
 
@@ -388,6 +438,87 @@ internal abstract class StreamTransport : ISocketTransport, IWriteBuffered, IStr
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             return null;
+        }
+    }
+
+    // ---- STARTTLS --------------------------------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public Deferred<SslStream> StartTls(TlsClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var layer = BeginTls();
+        layer.StartClient(options.ToAuthenticationOptions(options.Hostname ?? ""));
+        return layer.Handshake;
+    }
+
+    /// <inheritdoc />
+    public Deferred<SslStream> StartTls(TlsServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var layer = BeginTls();
+        layer.StartServer(options.ToAuthenticationOptions());
+        return layer.Handshake;
+    }
+
+    private TlsLayer BeginTls()
+    {
+        if (ConnectionTls is not null || _tlsLayer is not null)
+        {
+            throw new InvalidOperationException("The connection is already TLS.");
+        }
+        if (Closed || Disconnecting || WriteShutdownRequested)
+        {
+            throw new InvalidOperationException("The connection is closing.");
+        }
+        // What was written before this call is already in the write buffer and goes out in clear, first.
+        return _tlsLayer = new TlsLayer(this);
+    }
+
+    /// <summary>
+    /// Reading stops because the connection is closing: <see cref="Disconnecting"/>, except while a STARTTLS handshake
+    /// that a requested close waits for still needs the peer's answers.
+    /// </summary>
+    protected bool DisconnectingStopsReading => Disconnecting && _tlsLayer is not { Handshaking: true };
+
+    /// <summary>The peer closed its side of the socket (for the TLS layer: no close alert is sent then).</summary>
+    internal bool PeerEnded => ReadClosed;
+
+    /// <summary>The connection is closed (for the TLS layer).</summary>
+    internal bool IsClosed => Closed;
+
+    /// <summary>The protocol paused reading, or reading ended (for the TLS layer: stop handing plaintext up).</summary>
+    internal bool ReadStopped => ReadPaused || _plainEnded || Closed;
+
+    /// <summary>The TLS layer's ciphertext: straight into the write buffer, also while a close sends the alert.</summary>
+    internal void TlsCiphertextWrite(ReadOnlySpan<byte> data)
+    {
+        if (!data.IsEmpty && !Closed)
+        {
+            WriteBuffer.Append(data);
+            StartSending();
+        }
+    }
+
+    /// <summary>Runs <paramref name="callback"/> on the reactor thread (for the TLS layer's handshake writes from the thread pool).</summary>
+    internal void TlsPost(Action<object?> callback, object? state) => Post(callback, state);
+
+    /// <summary>The TLS layer decrypted <paramref name="data"/> (empty: the peer ended the stream).</summary>
+    internal bool TlsPlaintextReceived(ReadOnlySpan<byte> data)
+    {
+        _plainEnded |= data.IsEmpty;
+        return DeliverPlain(data);
+    }
+
+    /// <summary>The TLS handshake or a record failed: the connection is lost with that cause.</summary>
+    internal void TlsFailed(Exception cause) => CloseLost(cause);
+
+    /// <summary>A close waited for the handshake; the close alert is written: close once sent.</summary>
+    internal void TlsCloseWhenSent()
+    {
+        if (!Closed)
+        {
+            CloseWhenSent();
         }
     }
 

@@ -70,7 +70,7 @@ internal sealed class TcpTransport : StreamTransport
 
     private void StartReading()
     {
-        if (_reading || ReadPaused || ReadClosed || Closed || Disconnecting)
+        if (_reading || ReadPaused || ReadClosed || Closed || DisconnectingStopsReading)
         {
             return;
         }
@@ -85,14 +85,14 @@ internal sealed class TcpTransport : StreamTransport
         try
         {
             var streak = 0;
-            while (!ReadPaused && !Closed && !Disconnecting)
+            while (!ReadPaused && !Closed && !DisconnectingStopsReading)
             {
                 if (streak == FairnessStreak)
                 {
                     // Data keeps arriving synchronously: let the other connections and timers run before reading more.
                     streak = 0;
                     await Task.Yield();
-                    if (ReadPaused || Closed || Disconnecting)
+                    if (ReadPaused || Closed || DisconnectingStopsReading)
                     {
                         return;
                     }
@@ -100,7 +100,7 @@ internal sealed class TcpTransport : StreamTransport
                 int count;
                 try
                 {
-                    var read = TlsStream is { } tls ? tls.ReadAsync(_readBuffer.AsMemory()) : Socket.ReceiveAsync(_readBuffer.AsMemory(), SocketFlags.None);
+                    var read = ConnectionTls is { } tls ? tls.ReadAsync(_readBuffer.AsMemory()) : Socket.ReceiveAsync(_readBuffer.AsMemory(), SocketFlags.None);
                     streak = read.IsCompleted ? streak + 1 : 0;
                     count = await read;
                 }
@@ -167,7 +167,7 @@ internal sealed class TcpTransport : StreamTransport
                 var pending = sending.WrittenMemory;
                 try
                 {
-                    if (TlsStream is { } tls)
+                    if (ConnectionTls is { } tls)
                     {
                         var write = tls.WriteAsync(pending);
                         streak = write.IsCompleted ? streak + 1 : 0;
@@ -260,7 +260,7 @@ internal sealed class TcpTransport : StreamTransport
     {
         try
         {
-            if (TlsStream is { } tls)
+            if (ConnectionTls is { } tls)
             {
                 await tls.ShutdownAsync();
             }

@@ -68,7 +68,7 @@ internal sealed class EpollTransport : StreamTransport, IEpollHandler
         }
     }
 
-    private bool Reading => !ReadPaused && !ReadClosed && !Disconnecting;
+    private bool Reading => !ReadPaused && !ReadClosed && !DisconnectingStopsReading;
 
     private void DoRead()
     {
