@@ -57,9 +57,13 @@ sealed class Page : Resource
         <html><head><meta charset="utf-8"><title>pending</title></head>
         <body>
         <p id="out">pending</p>
+        <p id="extensions"></p>
         <script>
         const socket = new WebSocket(`ws://${location.host}/ws`);
-        socket.onopen = () => socket.send("hello-from-browser");
+        socket.onopen = () => {
+          document.getElementById("extensions").textContent = socket.extensions;
+          socket.send("hello-from-browser");
+        };
         socket.onmessage = event => {
           document.getElementById("out").textContent = "echo:" + event.data;
           document.title = "done";

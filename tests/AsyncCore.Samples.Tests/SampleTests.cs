@@ -194,6 +194,8 @@ public sealed class SampleTests
             // The page's script opens ws://.../ws, sends "hello-from-browser" and writes the echo into #out.
             await page.WaitForFunctionAsync("() => document.getElementById('out').textContent !== 'pending'", null, new() { Timeout = 30_000 });
             Assert.Equal("echo:hello-from-browser", await page.TextContentAsync("#out"));
+            // What the browser says it negotiated: the sample's server accepts permessage-deflate.
+            Assert.StartsWith("permessage-deflate", await page.TextContentAsync("#extensions"), StringComparison.Ordinal);
         }
         sample.Terminate();
         Assert.Equal(0, await sample.WaitForExit());
