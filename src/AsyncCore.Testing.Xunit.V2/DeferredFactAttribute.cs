@@ -10,11 +10,11 @@ namespace AsyncCore.Testing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each test gets a new <c>EventLoopReactor</c> on a thread of its own (read it from <see cref="ReactorTestBase.Reactor"/>
+/// Each test gets a new <c>EventLoopReactor</c> on a thread of its own (read it from <see cref="ReactorTestCase.Reactor"/>
 /// or <see cref="ReactorTestRunner.CurrentReactor"/>). The test fails when its Deferred fails (with the failure's
 /// exception and traceback), when it does not fire within <see cref="TimeoutSeconds"/> (then the message lists the
 /// test's Deferred and every delayed call, port and connection still pending), or when it leaves the reactor dirty.
-/// Without <see cref="TimeoutSeconds"/>, the class's <see cref="ReactorTestBase.Timeout"/> applies (two minutes);
+/// Without <see cref="TimeoutSeconds"/>, the class's <see cref="ReactorTestCase.Timeout"/> applies (two minutes);
 /// xunit's own <see cref="FactAttribute.Timeout"/> (milliseconds) is honoured the same way when set.
 /// </para>
 /// <para>

@@ -1,5 +1,3 @@
-using AsyncCore.Reactors;
-using AsyncCore.Tasks;
 using Xunit;
 
 namespace AsyncCore.Testing;
@@ -7,9 +5,9 @@ namespace AsyncCore.Testing;
 /// <summary>
 /// A base class for xunit v2 test classes of code built on AsyncCore (Twisted trial's <c>TestCase</c>): each test gets a
 /// <see cref="TestJanitor"/>, and fails at its end if it left an unhandled Failure, a pending delayed call on
-/// <see cref="Clock"/> or <see cref="MemoryReactor"/>, a port or a connection behind. Tests that need real I/O run on a
+/// <see cref="ReactorTestCase.Clock"/> or <see cref="ReactorTestCase.MemoryReactor"/>, a port or a connection behind. Tests that need real I/O run on a
 /// real reactor: mark them <see cref="DeferredFactAttribute"/> (the method may return a Deferred and reads
-/// <see cref="Reactor"/>), or wrap their body in <see cref="RunOnReactor{T}"/>.
+/// <see cref="ReactorTestCase.Reactor"/>), or wrap their body in <see cref="ReactorTestCase.RunOnReactor{T}"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -27,107 +25,16 @@ namespace AsyncCore.Testing;
 /// }
 /// </code>
 /// </example>
-public abstract class ReactorTestBase : IAsyncLifetime, IReactorTest
+public abstract class ReactorTestBase : ReactorTestCase, IAsyncLifetime
 {
-    private Clock? _clock;
-    private MemoryReactorClock? _memoryReactor;
-
     /// <summary>
     /// Starts the test's janitor. xunit v2 does not tell a test class its test's name: reports name the class (xunit
     /// shows them under the failing test anyway).
     /// </summary>
     /// <param name="debugDeferreds">Record Deferreds' creation stacks, shown in the reports (costly).</param>
     protected ReactorTestBase(bool debugDeferreds = false)
+        : base(testName: null, debugDeferreds)
     {
-        DebugDeferreds = debugDeferreds;
-        Janitor = new TestJanitor(GetType().FullName ?? GetType().Name, debugDeferreds);
-    }
-
-    /// <summary>The test's janitor: watch more clocks or reactors with it.</summary>
-    protected TestJanitor Janitor { get; }
-
-    /// <summary>A <see cref="Tasks.Clock"/> for the test, created on first use; it must have no pending call at the end.</summary>
-    protected Clock Clock
-    {
-        get
-        {
-            if (_clock is null)
-            {
-                _clock = new Clock();
-                Janitor.Watch(_clock);
-            }
-            return _clock;
-        }
-    }
-
-    /// <summary>
-    /// A <see cref="MemoryReactorClock"/> for the test, created on first use; at the end it must have no pending call, no
-    /// port listening and no connection open.
-    /// </summary>
-    protected MemoryReactorClock MemoryReactor
-    {
-        get
-        {
-            if (_memoryReactor is null)
-            {
-                _memoryReactor = new MemoryReactorClock();
-                Janitor.Watch(_memoryReactor);
-            }
-            return _memoryReactor;
-        }
-    }
-
-    /// <summary>Whether Deferreds' creation stacks are recorded, as given to the constructor.</summary>
-    protected bool DebugDeferreds { get; }
-
-    /// <summary>
-    /// The real reactor of the running <see cref="DeferredFactAttribute"/> test (or <see cref="RunOnReactor{T}"/> body);
-    /// the test runs on its thread.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">Read outside such a test.</exception>
-    protected EventLoopReactor Reactor => ReactorTestRunner.CurrentReactor
-        ?? throw new InvalidOperationException("Reactor is only set inside a [DeferredFact] test or a RunOnReactor body.");
-
-    TestJanitor IReactorTest.Janitor => Janitor;
-
-    TimeSpan IReactorTest.Timeout => Timeout;
-
-    bool IReactorTest.DebugDeferreds => DebugDeferreds;
-
-    /// <summary>
-    /// The timeout of <see cref="RunOnReactor{T}"/> and of a <see cref="DeferredFactAttribute"/> test that sets none
-    /// (<see cref="ReactorTestRunner.DefaultTimeout"/> by default).
-    /// </summary>
-    protected virtual TimeSpan Timeout => ReactorTestRunner.DefaultTimeout;
-
-    /// <summary>
-    /// Takes the unhandled failures so far of the given types (any type when none is given): the test expected them
-    /// (Twisted's <c>flushLoggedErrors</c>). Returns them, to be checked.
-    /// </summary>
-    protected IReadOnlyList<Failure> FlushLoggedErrors(params Type[] types) => Janitor.FlushLoggedErrors(types);
-
-    /// <summary>
-    /// Runs <paramref name="test"/> on a new real reactor, on its own thread, and waits for its Deferred (at most
-    /// <see cref="Timeout"/>; the failure then lists what was still pending). What the test leaves on that reactor fails
-    /// the test at its end. Write the test as <c>public Task Name() =&gt; RunOnReactor(async reactor =&gt; { ... });</c>.
-    /// </summary>
-    protected Task<T> RunOnReactor<T>(Func<EventLoopReactor, Deferred<T>> test) =>
-        ReactorTestRunner.RunAsync(test, Janitor, Timeout, DebugDeferreds);
-
-    /// <summary>
-    /// On the reactor thread, waits until every connection <paramref name="reactor"/> holds has closed. A peer that
-    /// closed its end (an <c>HttpClient</c> disposed, an SMTP client after QUIT) is seen by the reactor one read later; a
-    /// test over real sockets awaits this before it ends, so that the end-of-test check does not find that connection
-    /// still open. A connection that never closes makes the test run into its timeout, which lists it.
-    /// </summary>
-    protected static async Deferred<bool> WhenConnectionsClosed(AsyncCore.Transports.NetworkReactorBase reactor)
-    {
-        ArgumentNullException.ThrowIfNull(reactor);
-        while (reactor.GetConnections().Count > 0)
-        {
-            await reactor.DeferLater(TimeSpan.FromMilliseconds(5));
-        }
-        return true;
     }
 
     /// <summary>Nothing to do: the janitor starts in the constructor, so that it covers the test's whole flow.</summary>
@@ -137,14 +44,7 @@ public abstract class ReactorTestBase : IAsyncLifetime, IReactorTest
     public virtual Task DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        try
-        {
-            Janitor.Verify();
-        }
-        finally
-        {
-            Janitor.Dispose();
-        }
+        VerifyAndDispose();
         return Task.CompletedTask;
     }
 }
