@@ -3,6 +3,7 @@
 // interleaved rounds after a warm-up, with the server's CPU per message read from /proc.
 //
 //   taskset -c 1 dotnet bench/AsyncCore.Mail.Benchmarks/bin/Release/net10.0/AsyncCore.Mail.Benchmarks.dll [messages] [rounds]
+//   dotnet .../AsyncCore.Mail.Benchmarks.dll cooperator|all [recipients]   (memory and longest stall of a bulk send)
 //
 // The driver starts the server as a child process pinned to core 0 (`taskset -c 0 ... server`), so the clients (this
 // process, pinned to core 1 by the command above) and the server do not share a core. See bench/README-mail.md.
@@ -10,6 +11,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using AsyncCore;
+using AsyncCore.InMemory;
+using AsyncCore.Tasks;
 using AsyncCore.Mail;
 using AsyncCore.Reactors;
 using MailKit.Net.Smtp;
@@ -19,6 +22,12 @@ using MimeKit;
 if (args.Length > 0 && args[0] == "server")
 {
     return RunServer();
+}
+if (args.Length > 0 && args[0] is "cooperator" or "all")
+{
+    // Seed 003's bulk send, one message per recipient over one connection to an in-process server (in memory, so the
+    // numbers are the library's and not the kernel's): memory and the longest reactor stall.
+    return BulkMemory.Run(args[0], args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
 }
 
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
@@ -183,5 +192,93 @@ internal sealed class CountingDelivery : IMailDelivery
         message.CopyTo(Stream.Null);
         Messages++;
         return Deferred.Succeed(new SmtpReply(250, "2.0.0 Queued"));
+    }
+}
+
+/// <summary>
+/// One message per recipient through one reused <see cref="EsmtpClient"/> connected in memory to an
+/// <see cref="EsmtpServer"/>, on a real reactor: "cooperator" yields the sends lazily to a <see cref="Cooperator"/>,
+/// "all" queues them at once under a DeferredList. A 1 ms heartbeat on the reactor records the longest gap (the stall)
+/// and samples the heap.
+/// </summary>
+internal static class BulkMemory
+{
+    public static int Run(string mode, int recipients)
+    {
+        using var reactor = ReactorFactory.Create();
+        using var reactorThread = reactor.RunInBackground();
+        var line = reactor.BlockingCallFromThread(() => Measure(reactor, mode, recipients));
+        Console.WriteLine(line);
+        return 0;
+    }
+
+    private static Deferred<string> Measure(AsyncCore.Transports.NetworkReactorBase reactor, string mode, int recipients)
+    {
+        var delivery = new CountingDelivery();
+        var server = new EsmtpServerFactory(reactor, delivery, new EsmtpServerOptions { HostName = "bench.server" }).BuildProtocol(Loopback.ClientAddress)!;
+        var client = new EsmtpClient(reactor, new SendMailOptions { HeloName = "bench.client" });
+        var pump = Loopback.Connect(server, client);
+        pump.AutoFlush = true;
+        pump.Flush();
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Newsletter", "news@example.org"));
+        message.Subject = "news";
+        message.Body = new TextPart("plain") { Text = "The monthly letter.\r\n" };
+
+        var clock = Stopwatch.StartNew();
+        var last = clock.Elapsed;
+        var longest = TimeSpan.Zero;
+        long peakHeap = 0;
+        var running = true;
+        void Beat()
+        {
+            var now = clock.Elapsed;
+            longest = TimeSpan.FromTicks(Math.Max(longest.Ticks, (now - last).Ticks));
+            last = now;
+            peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
+            if (running)
+            {
+                reactor.CallLater(TimeSpan.FromMilliseconds(1), Beat);
+            }
+        }
+        reactor.CallLater(TimeSpan.FromMilliseconds(1), Beat);
+
+        var accepted = 0;
+        Deferred<bool> done;
+        if (mode == "all")
+        {
+            var sends = new List<Deferred<SendMailResult>>(recipients);
+            for (var i = 0; i < recipients; i++)
+            {
+                sends.Add(client.Send("news@example.org", [$"user{i}@example.org"], message).AddCallback(r => { accepted += r.Accepted.Count; }));
+            }
+            done = new DeferredList<SendMailResult>(sends, consumeErrors: true).AddCallback(_ => true);
+        }
+        else
+        {
+            IEnumerable<Deferred> Sends()
+            {
+                for (var i = 0; i < recipients; i++)
+                {
+                    yield return client.Send("news@example.org", [$"user{i}@example.org"], message).AddCallback(r => { accepted += r.Accepted.Count; });
+                }
+            }
+            done = new Cooperator(reactor).Coiterate(Sends()).AddCallback(_ => true);
+        }
+        var result = new Deferred<string>();
+        done.AddCallback(_ =>
+        {
+            running = false;
+            var elapsed = clock.Elapsed;
+            // The last gap, up to the end, counts too (an "all" run may have held the thread from start to end).
+            longest = TimeSpan.FromTicks(Math.Max(longest.Ticks, (elapsed - last).Ticks));
+            peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
+            client.Quit();
+            result.Callback(string.Create(CultureInfo.InvariantCulture,
+                $"{mode}: {recipients:N0} recipients, {accepted:N0} accepted, {delivery.Messages:N0} delivered in {elapsed.TotalSeconds:F1} s " +
+                $"({recipients / elapsed.TotalSeconds:F0}/s); longest reactor stall {longest.TotalMilliseconds:F1} ms; " +
+                $"peak sampled heap {peakHeap / 1048576.0:F0} MB; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB"));
+        });
+        return result;
     }
 }
