@@ -38,8 +38,11 @@ install_packages() {
   # The servers; clang + zlib1g-dev for the native-AOT smoke test (tests/AsyncCore.Samples.Tests/AotSmokeTests);
   # python3-autobahn, the real WebSocket peer of tests/AsyncCore.WebSockets.Tests (PythonPeerTests, /usr/bin/python3);
   # chromium, the browser that loads samples/WebSocketEcho's page (tests/AsyncCore.Samples.Tests);
-  # curl, a real HTTP client of tests/AsyncCore.Web.Tests (HttpsAndPeerTests; wrk is used by bench/ only).
-  for p in postgresql mariadb-server redis-server clang zlib1g-dev python3-autobahn chromium curl; do
+  # curl, a real HTTP client of tests/AsyncCore.Web.Tests (HttpsAndPeerTests; wrk is used by bench/ only);
+  # swaks (+ the Perl TLS and SASL modules it needs for --tls and --auth) and python3-aiosmtpd, the real SMTP peers
+  # of tests/AsyncCore.Mail.Tests (RealPeerTests starts each per test on a free port, so nothing is started here).
+  for p in postgresql mariadb-server redis-server clang zlib1g-dev python3-autobahn chromium curl \
+    swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3-aiosmtpd; do
     if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]]; then
       needed+=("$p")
     fi
