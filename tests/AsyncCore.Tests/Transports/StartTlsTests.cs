@@ -88,7 +88,14 @@ public class StartTlsTests : IDisposable
         var client = new StartTlsClient(Trusting(s_certificate), payload) { CloseAfterWrite = true };
         var (server, _) = await Connect(client, echo: false);
         var reason = await _net.Call(() => server.Lost);
-        Assert.True(reason is ConnectionDoneException, reason.ToString());
+        // What waited for the handshake arrived in full, then the connection ended. Cleanly as a rule; but the client
+        // closes its whole socket, so a TLS 1.3 session ticket the server sends after the handshake can meet the
+        // closed socket, and the server then sees a reset or a broken pipe (a TCP race, also under Twisted). Any other
+        // failure is a bug.
+        var text = reason.ToString();
+        var raced = reason is ConnectionLostException
+            && (text.Contains("broken pipe", StringComparison.OrdinalIgnoreCase) || text.Contains("reset", StringComparison.OrdinalIgnoreCase));
+        Assert.True(reason is ConnectionDoneException || raced, text);
         Assert.Equal(payload.Length, server.EncryptedBytes);
     }
 
