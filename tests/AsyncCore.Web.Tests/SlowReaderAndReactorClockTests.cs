@@ -56,7 +56,12 @@ public sealed class SlowReaderAndReactorClockTests : ReactorTestBase, IDisposabl
         await Deferred.FromTask(socket.ConnectAsync(IPAddress.Loopback, portNumber).ContinueWith(_ => true, TaskScheduler.Default));
         socket.Send("GET /huge HTTP/1.1\r\nHost: x\r\n\r\n"u8);
 
-        // The client reads nothing; the server's buffer cannot drain, and the connection is aborted.
+        // The client reads nothing; the server's buffer cannot drain, and the connection is aborted. Wait for the
+        // request first: until the reactor has accepted the connection, there is no connection to wait for.
+        while (huge.Requests.Count == 0)
+        {
+            await reactor.DeferLater(TimeSpan.FromMilliseconds(5));
+        }
         await WhenConnectionsClosed(reactor);
 
         Assert.Single(huge.Requests);

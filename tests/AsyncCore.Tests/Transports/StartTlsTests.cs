@@ -46,9 +46,14 @@ public class StartTlsTests : IDisposable
 
     private static TlsClientOptions Trusting(X509Certificate2 root) => TlsClientOptions.ForHostname("localhost", [root]);
 
-    private async Task<(StartTlsServer Server, StartTlsClient Client)> Connect(StartTlsClient client, bool echo = true)
+    private async Task<(StartTlsServer Server, StartTlsClient Client)> Connect(StartTlsClient client, bool echo = true, System.Security.Authentication.SslProtocols? protocols = null)
     {
-        var server = new StartTlsServer(new TlsServerOptions(s_certificate)) { Echo = echo };
+        var serverOptions = new TlsServerOptions(s_certificate);
+        if (protocols is { } enabled)
+        {
+            serverOptions.EnabledProtocols = enabled;
+        }
+        var server = new StartTlsServer(serverOptions) { Echo = echo };
         var port = await _net.Run(() => _net.Reactor.ListenTcp(0, new ServerFactory(() => server), interfaceAddress: "127.0.0.1"));
         var portNumber = ((IPEndPoint)port.GetHost()).Port;
         await _net.Call(() => Endpoint.ConnectProtocol(Endpoint.ClientFromString(_net.Reactor, $"tcp:127.0.0.1:{portNumber}"), client));
@@ -86,16 +91,13 @@ public class StartTlsTests : IDisposable
     {
         var payload = Encoding.ASCII.GetBytes("written and closed before the handshake finished");
         var client = new StartTlsClient(Trusting(s_certificate), payload) { CloseAfterWrite = true };
-        var (server, _) = await Connect(client, echo: false);
+        // TLS 1.2: a TLS 1.3 server sends its session ticket after the handshake, and a client that closes its socket
+        // with that ticket unread makes its kernel answer with a reset, which can discard the payload before the server
+        // reads it (a TCP race, not this transport's: Twisted's loseConnection has it too). TLS 1.2 sends the ticket
+        // inside the handshake, so what this test checks is deterministic.
+        var (server, _) = await Connect(client, echo: false, System.Security.Authentication.SslProtocols.Tls12);
         var reason = await _net.Call(() => server.Lost);
-        // What waited for the handshake arrived in full, then the connection ended. Cleanly as a rule; but the client
-        // closes its whole socket, so a TLS 1.3 session ticket the server sends after the handshake can meet the
-        // closed socket, and the server then sees a reset or a broken pipe (a TCP race, also under Twisted). Any other
-        // failure is a bug.
-        var text = reason.ToString();
-        var raced = reason is ConnectionLostException
-            && (text.Contains("broken pipe", StringComparison.OrdinalIgnoreCase) || text.Contains("reset", StringComparison.OrdinalIgnoreCase));
-        Assert.True(reason is ConnectionDoneException || raced, text);
+        Assert.True(reason is ConnectionDoneException, reason.ToString());
         Assert.Equal(payload.Length, server.EncryptedBytes);
     }
 
