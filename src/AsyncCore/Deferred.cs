@@ -392,7 +392,7 @@ public abstract partial class Deferred
     {
         var c = Chain;
         c.CheckThread();
-        if (!c._called || c._paused > 0 || c._runningCallbacks || c._last is not null)
+        if (!c.SettledWithoutStages)
         {
             return false;
         }
@@ -419,6 +419,13 @@ public abstract partial class Deferred
         return true;
     }
 
+    /// <summary>Fired, not paused or waiting, not running callbacks, and no stage left to run (owner's state).</summary>
+    private bool SettledWithoutStages
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _called && _paused == 0 && !_runningCallbacks && _last is null;
+    }
+
     /// <summary>
     /// Reads the settled success value without changing the chain, when the chain is settled, has no stages to run and
     /// holds a value (not a failure, not a consumed result). The fast path of observers that only look at a success
@@ -430,7 +437,7 @@ public abstract partial class Deferred
         var c = Chain;
         c.CheckThread();
         var current = c.Current;
-        if (c._called && c._paused == 0 && !c._runningCallbacks && c._last is null && current is not Failure && !ReferenceEquals(current, Consumed))
+        if (c.SettledWithoutStages && current is not Failure && !ReferenceEquals(current, Consumed))
         {
             value = Read<T>(current);
             return true;
