@@ -52,7 +52,20 @@ internal sealed class ReplyPump
         }
         else
         {
-            task.GetAwaiter().UnsafeOnCompleted(reply.MarkCompleted);
+            // Registered under a context whose Post runs inline: the completing thread (the multiplexer's reader)
+            // then marks the reply itself. A context-free continuation of a task completed with
+            // RunContinuationsAsynchronously would first be queued to the thread pool: one more thread switch per
+            // reply before the hand-over to the reactor.
+            var previous = SynchronizationContext.Current;
+            SynchronizationContext.SetSynchronizationContext(InlineCompletionContext.Instance);
+            try
+            {
+                task.GetAwaiter().UnsafeOnCompleted(reply.MarkCompleted);
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(previous);
+            }
         }
         return reply.Deferred;
     }

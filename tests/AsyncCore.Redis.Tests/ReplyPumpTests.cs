@@ -83,6 +83,27 @@ public sealed class ReplyPumpTests
         Assert.Equal(3, reactor.Calls);
     }
 
+    [Fact]
+    public void AsynchronousContinuationTask_IsHandedOverByTheCompletingThread_NotThroughThePool()
+    {
+        // StackExchange.Redis creates its tasks with RunContinuationsAsynchronously: a plain continuation would be
+        // queued to the thread pool first, a thread switch per reply before the hand-over to the reactor.
+        var reactor = new QueueingReactor();
+        var pump = new ReplyPump(reactor);
+        var source = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delivered = new List<int>();
+        pump.Track(source.Task, v => v).AddCallback(delivered.Add);
+
+        var completer = new Thread(() => source.SetResult(7));
+        completer.Start();
+        completer.Join();
+
+        Assert.Equal([completer.ManagedThreadId], reactor.CallingThreads);
+        Assert.Null(SynchronizationContext.Current);
+        reactor.RunPending();
+        Assert.Equal([7], delivered);
+    }
+
     /// <summary>Records <see cref="CallFromThread"/> calls; the test runs them, as the reactor thread would.</summary>
     private sealed class QueueingReactor : IReactorThreads
     {
@@ -91,11 +112,15 @@ public sealed class ReplyPumpTests
 
         public int Calls => Volatile.Read(ref _count);
 
+        /// <summary>The managed thread id of each <see cref="CallFromThread"/> caller.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<int> CallingThreads { get; } = new();
+
         public bool IsReactorThread => true;
 
         public void CallFromThread(Action callable)
         {
             Interlocked.Increment(ref _count);
+            CallingThreads.Enqueue(Environment.CurrentManagedThreadId);
             _calls.Enqueue(callable);
         }
 
