@@ -24,7 +24,8 @@ var cores = Environment.ProcessorCount;
 Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | min-max | vs direct | vs direct async |");
 Console.WriteLine($"|---|---|---:|---|---:|---:|---:|---:|");
 
-using var reactor = new EventLoopReactor();
+// The reactor a user gets by default (EpollReactor on Linux); ASYNCCORE_REACTOR=eventloop measures the portable one.
+using var reactor = ReactorFactory.Create();
 using var reactorThread = reactor.RunInBackground();
 
 if (which is "all" or "sqlite")
@@ -170,7 +171,9 @@ async Task<double> MeasurePool(DbProviderFactory factory, string cs, string sql,
 {
     var pool = await OnReactor(() => new ConnectionPool(factory, cs, reactor, new ConnectionPoolOptions { Min = max, Max = max, Mode = mode }));
     await RunFor(pool, sql, inFlight, TimeSpan.FromSeconds(0.5)); // warm-up: connections, prepared commands, JIT
+    var cpu = ProcessCpu();
     var rate = await RunFor(pool, sql, inFlight, duration);
+    ReportCpu(cpu, rate);
     var closed = new TaskCompletionSource();
     reactor.CallFromThread(() => pool.Close().AddCallback(_ => closed.SetResult()));
     await closed.Task;
@@ -220,6 +223,24 @@ Task<double> RunFor(ConnectionPool pool, string sql, int inFlight, TimeSpan leng
     return done.Task;
 }
 
+// The whole process's CPU time (every thread: reactor, workers, runtime), for CPU per call.
+static TimeSpan ProcessCpu()
+{
+    using var self = Process.GetCurrentProcess();
+    return self.TotalProcessorTime;
+}
+
+// With a filter (one runner, for a profiler or an A/B run), also the process CPU per call over the measured period:
+// on a shared machine the rate moves with the neighbours' load, the CPU a call costs much less.
+void ReportCpu(TimeSpan before, double rate)
+{
+    if (filter is not null)
+    {
+        var calls = rate * duration.TotalSeconds;
+        Console.Error.WriteLine($"  {rate:N0} calls/s, {(ProcessCpu() - before).TotalMicroseconds / calls:0.00} µs CPU per call");
+    }
+}
+
 Task<T> OnReactor<T>(Func<T> f)
 {
     var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -255,9 +276,12 @@ double MeasureDirectThreads(DbProviderFactory factory, string cs, string sql, in
     })).ToList();
     workers.ForEach(t => t.Start());
     start.SignalAndWait();
+    var cpu = ProcessCpu();
     var clock = Stopwatch.StartNew();
     workers.ForEach(t => t.Join());
-    return total / clock.Elapsed.TotalSeconds;
+    var rate = total / clock.Elapsed.TotalSeconds;
+    ReportCpu(cpu, rate);
+    return rate;
 
     // The same work as the pool's RunQuery: every row's values materialised.
     static void Read(DbCommand command)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 namespace AsyncCore.Enterprise;
 
 /// <summary>
@@ -187,7 +188,7 @@ internal sealed class AsyncExecutor(ConnectionPool pool) : IExecutor
     {
         while (true)
         {
-            var deliver = await item.ExecuteAsync(slot, async: true).ConfigureAwait(false);
+            var deliver = await item.ExecuteAsync(slot, async: true, Stopwatch.GetTimestamp()).ConfigureAwait(false);
             if (deliver)
             {
                 pool.Deliver(item);

@@ -38,9 +38,9 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
     /// is to be delivered; false when the call was cancelled before it started (it did not run) or detached while it ran
     /// (its transaction was rolled back). Never throws.
     /// </summary>
-    public async ValueTask<bool> ExecuteAsync<T>(WorkItem<T> item, bool async)
+    public async ValueTask<bool> ExecuteAsync<T>(WorkItem<T> item, bool async, long now)
     {
-        if (!item.TryStart())
+        if (!item.TryStart(now))
         {
             return false;
         }
@@ -54,6 +54,52 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
             Volatile.Write(ref _current, null);
         }
         return item.IsFinishing;
+    }
+
+    /// <summary>
+    /// <see cref="ExecuteAsync"/> for an autocommit statement on a worker thread, without its nested async methods: the
+    /// same outcome rules with no transaction to begin, commit or roll back. A connection that must first be opened or
+    /// probed goes the general way.
+    /// </summary>
+    public bool Execute<T>(AutocommitItem<T> item, long now)
+    {
+        if (!IsReady())
+        {
+            // Opening and probing run synchronously here (async: false): the ValueTask has completed.
+            return ExecuteAsync(item, async: false, now).GetAwaiter().GetResult();
+        }
+        if (!item.TryStart(now))
+        {
+            return false;
+        }
+        Volatile.Write(ref _current, item);
+        try
+        {
+            T result;
+            try
+            {
+                result = item.Run(this);
+            }
+            catch (Exception error)
+            {
+                // Detached meanwhile: the outcome is thrown away (nothing was committed that autocommit did not).
+                if (item.TryFinish())
+                {
+                    item.SetError(TranslateAsync(error, async: false).GetAwaiter().GetResult());
+                }
+                return item.IsFinishing;
+            }
+            if (item.TryFinish())
+            {
+                item.SetResult(result);
+            }
+            return item.IsFinishing;
+        }
+        finally
+        {
+            Volatile.Write(ref _current, null);
+            MarkUsed();
+        }
     }
 
     private async ValueTask RunAsync<T>(WorkItem<T> item, bool async)
@@ -152,26 +198,46 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
                     Pool.Logger.LogDebug(disposeError, "Disposing a transaction failed");
                 }
             }
+            MarkUsed();
+        }
+    }
+
+    /// <summary>Remembers when the connection was last used, for <see cref="ConnectionPoolOptions.ProbeAfterIdle"/> (its only reader).</summary>
+    private void MarkUsed()
+    {
+        if (Pool.Options is { Reconnect: true, ProbeAfterIdle: not null })
+        {
             _lastUsed = Stopwatch.GetTimestamp();
         }
+    }
+
+    /// <summary>
+    /// True when the connection can take a call as it is: open and, with reconnecting on, neither suspect (another
+    /// connection was found lost since this one was checked) nor idle for too long.
+    /// </summary>
+    private bool IsReady()
+    {
+        if (_connection is not { State: ConnectionState.Open })
+        {
+            return false;
+        }
+        var options = Pool.Options;
+        return !options.Reconnect
+            || (_generation >= Pool.LostGeneration
+                && !(options.ProbeAfterIdle is { } idle && Stopwatch.GetElapsedTime(_lastUsed) > idle));
     }
 
     /// <summary>Opens the connection if there is none, and probes a suspect one when reconnecting is on.</summary>
     private async ValueTask EnsureReadyAsync(bool async)
     {
         var options = Pool.Options;
+        if (IsReady())
+        {
+            return;
+        }
         if (_connection is { State: ConnectionState.Open })
         {
-            if (!options.Reconnect)
-            {
-                return;
-            }
             var lost = Pool.LostGeneration;
-            var idleTooLong = options.ProbeAfterIdle is { } idle && Stopwatch.GetElapsedTime(_lastUsed) > idle;
-            if (_generation >= lost && !idleTooLong)
-            {
-                return;
-            }
             // Another connection was found lost since this one was checked (the server may have restarted), or this one
             // sat idle: probe it before trusting it with a call.
             if (await ProbeAsync(async).ConfigureAwait(false))
@@ -329,12 +395,43 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         return command;
     }
 
-    public async ValueTask<List<Row>> QueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    // Each statement has a synchronous twin for worker threads: one await-free frame per call instead of a chain of
+    // async methods completing synchronously, which cost as much as the query itself for a statement like SELECT 1.
+
+    /// <summary>Runs a query with the provider's synchronous API and materialises its rows.</summary>
+    public List<Row> Query(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
     {
         var command = Command(sql, args, transaction, out var cached);
         try
         {
-            var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            using var reader = command.ExecuteReader();
+            var schema = cached?.Schema;
+            var rows = Row.ReadAll(reader, ref schema);
+            if (cached is not null)
+            {
+                cached.Schema = schema;
+            }
+            return rows;
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                command.Dispose();
+            }
+        }
+    }
+
+    public async ValueTask<List<Row>> QueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        if (!async)
+        {
+            return Query(sql, args, transaction);
+        }
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 return await ReadRowsAsync(reader, cached, async, cancellationToken).ConfigureAwait(false);
@@ -394,17 +491,37 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         }
     }
 
-    public async ValueTask<List<TRow>> QueryAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    /// <summary>Runs a query with the provider's synchronous API and maps its rows to <typeparamref name="TRow"/>.</summary>
+    public List<TRow> Query<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
     {
         var command = Command(sql, args, transaction, out var cached);
         try
         {
-            var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            using var reader = command.ExecuteReader();
+            return RowMapper<TRow>.ReadAll(reader);
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                command.Dispose();
+            }
+        }
+    }
+
+    public async ValueTask<List<TRow>> QueryAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        if (!async)
+        {
+            return Query<TRow>(sql, args, transaction);
+        }
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                return async
-                    ? await RowMapper<TRow>.ReadAllAsync(reader, cancellationToken).ConfigureAwait(false)
-                    : RowMapper<TRow>.ReadAll(reader);
+                return await RowMapper<TRow>.ReadAllAsync(reader, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -416,12 +533,33 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         }
     }
 
-    public async ValueTask<int> ExecuteNonQueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    /// <summary>Runs a statement with the provider's synchronous API; the rows affected.</summary>
+    public int ExecuteNonQuery(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
     {
         var command = Command(sql, args, transaction, out var cached);
         try
         {
-            return async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+            return command.ExecuteNonQuery();
+        }
+        finally
+        {
+            if (cached is null)
+            {
+                command.Dispose();
+            }
+        }
+    }
+
+    public async ValueTask<int> ExecuteNonQueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        if (!async)
+        {
+            return ExecuteNonQuery(sql, args, transaction);
+        }
+        var command = Command(sql, args, transaction, out var cached);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

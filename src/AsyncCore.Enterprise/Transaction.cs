@@ -93,21 +93,21 @@ public sealed class Transaction
     public IReadOnlyList<Row> Query(string sql, params object?[] args)
     {
         ThrowIfDone();
-        return Sync(_slot.QueryAsync(sql, args, _transaction, false, CancellationToken));
+        return _slot.Query(sql, args, _transaction);
     }
 
     /// <summary>Runs <paramref name="sql"/> and maps its rows to <typeparamref name="T"/> (see <see cref="RowMapper{T}"/>).</summary>
     public IReadOnlyList<T> Query<[DynamicallyAccessedMembers(RowMapper<object>.Members)] T>(string sql, params object?[] args)
     {
         ThrowIfDone();
-        return Sync(_slot.QueryAsync<T>(sql, args, _transaction, false, CancellationToken));
+        return _slot.Query<T>(sql, args, _transaction);
     }
 
     /// <summary>Runs a statement that returns no rows; returns the rows affected.</summary>
     public int ExecuteNonQuery(string sql, params object?[] args)
     {
         ThrowIfDone();
-        return Sync(_slot.ExecuteNonQueryAsync(sql, args, _transaction, false, CancellationToken));
+        return _slot.ExecuteNonQuery(sql, args, _transaction);
     }
 
     /// <summary>The first column of the first row, converted to <typeparamref name="T"/> (default when there is no row).</summary>

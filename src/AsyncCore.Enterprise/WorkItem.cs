@@ -51,10 +51,13 @@ internal abstract class WorkItem
     /// <summary>True when the call was detached: its Deferred fired (or fires) without the call's outcome.</summary>
     public bool IsDetached => Volatile.Read(ref _state) == Detached;
 
-    /// <summary>Worker: claims a queued call to run it; false when it was cancelled while queued (it must not run).</summary>
-    public bool TryStart()
+    /// <summary>
+    /// Worker: claims a queued call to run it, <paramref name="now"/> (<see cref="Stopwatch.GetTimestamp"/>) being when it
+    /// starts; false when it was cancelled while queued (it must not run).
+    /// </summary>
+    public bool TryStart(long now)
     {
-        StartedAt = Stopwatch.GetTimestamp();
+        StartedAt = now;
         return Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
     }
 
@@ -96,8 +99,21 @@ internal abstract class WorkItem
     {
     }
 
-    /// <summary>Runs the call on <paramref name="slot"/> and stores the outcome; true when it is to be delivered. Never throws.</summary>
-    public abstract ValueTask<bool> ExecuteAsync(ConnectionSlot slot, bool async);
+    /// <summary>
+    /// Runs the call on <paramref name="slot"/>, started at <paramref name="now"/>, and stores the outcome; true when it
+    /// is to be delivered. Never throws.
+    /// </summary>
+    public abstract ValueTask<bool> ExecuteAsync(ConnectionSlot slot, bool async, long now);
+
+    /// <summary>
+    /// <see cref="ExecuteAsync"/> on a worker thread, which the call holds until it completes (only the bodies of
+    /// <c>RunInteractionAsync</c> really await).
+    /// </summary>
+    public virtual bool Execute(ConnectionSlot slot, long now)
+    {
+        var run = ExecuteAsync(slot, async: false, now);
+        return run.IsCompleted ? run.Result : run.AsTask().GetAwaiter().GetResult();
+    }
 
     /// <summary>Stores a failure without running (pool closed before the call could run).</summary>
     public abstract void SetError(Exception error);
@@ -122,7 +138,7 @@ internal abstract class WorkItem<T> : WorkItem
 
     public Deferred<T> Deferred { get; }
 
-    public override ValueTask<bool> ExecuteAsync(ConnectionSlot slot, bool async) => slot.ExecuteAsync(this, async);
+    public override ValueTask<bool> ExecuteAsync(ConnectionSlot slot, bool async, long now) => slot.ExecuteAsync(this, async, now);
 
     /// <summary>The body, run on <paramref name="slot"/> inside <paramref name="transaction"/> (null: autocommit).</summary>
     public abstract ValueTask<T> RunAsync(ConnectionSlot slot, DbTransaction? transaction, bool async);
@@ -156,29 +172,49 @@ internal abstract class WorkItem<T> : WorkItem
     }
 }
 
-internal sealed class QueryItem(string sql, IReadOnlyList<object?> args) : WorkItem<IReadOnlyList<Row>>
+/// <summary>
+/// One statement in autocommit mode (<c>RunQuery</c>, <c>RunOperation</c>): no transaction and no user code, so a worker
+/// thread can run it through <see cref="ConnectionSlot.Execute{T}(AutocommitItem{T}, long)"/>, the synchronous path without async state machines.
+/// </summary>
+internal abstract class AutocommitItem<T> : WorkItem<T>
 {
-    public override bool Transactional => false;
+    public sealed override bool Transactional => false;
 
-    public override async ValueTask<IReadOnlyList<Row>> RunAsync(ConnectionSlot slot, DbTransaction? transaction, bool async) =>
-        await slot.QueryAsync(sql, args, transaction, async, CancellationToken.None).ConfigureAwait(false);
+    /// <summary>Runs the statement with the provider's synchronous API (a worker thread).</summary>
+    public abstract T Run(ConnectionSlot slot);
+
+    public sealed override bool Execute(ConnectionSlot slot, long now) => slot.Execute(this, now);
+
+    /// <summary>Runs the statement with the provider's async API.</summary>
+    protected abstract ValueTask<T> RunAsync(ConnectionSlot slot);
+
+    public sealed override ValueTask<T> RunAsync(ConnectionSlot slot, DbTransaction? transaction, bool async) =>
+        async ? RunAsync(slot) : new ValueTask<T>(Run(slot));
+}
+
+internal sealed class QueryItem(string sql, IReadOnlyList<object?> args) : AutocommitItem<IReadOnlyList<Row>>
+{
+    public override IReadOnlyList<Row> Run(ConnectionSlot slot) => slot.Query(sql, args, null);
+
+    protected override async ValueTask<IReadOnlyList<Row>> RunAsync(ConnectionSlot slot) =>
+        await slot.QueryAsync(sql, args, null, async: true, CancellationToken.None).ConfigureAwait(false);
 }
 
 internal sealed class MappedQueryItem<[DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args)
-    : WorkItem<IReadOnlyList<TRow>>
+    : AutocommitItem<IReadOnlyList<TRow>>
 {
-    public override bool Transactional => false;
+    public override IReadOnlyList<TRow> Run(ConnectionSlot slot) => slot.Query<TRow>(sql, args, null);
 
-    public override async ValueTask<IReadOnlyList<TRow>> RunAsync(ConnectionSlot slot, DbTransaction? transaction, bool async) =>
-        await slot.QueryAsync<TRow>(sql, args, transaction, async, CancellationToken.None).ConfigureAwait(false);
+    protected override async ValueTask<IReadOnlyList<TRow>> RunAsync(ConnectionSlot slot) =>
+        await slot.QueryAsync<TRow>(sql, args, null, async: true, CancellationToken.None).ConfigureAwait(false);
 }
 
-internal sealed class OperationItem(string sql, IReadOnlyList<object?> args) : WorkItem<int>
+internal sealed class OperationItem(string sql, IReadOnlyList<object?> args) : AutocommitItem<int>
 {
-    public override bool Transactional => false;
+    public override int Run(ConnectionSlot slot) => slot.ExecuteNonQuery(sql, args, null);
 
-    public override ValueTask<int> RunAsync(ConnectionSlot slot, DbTransaction? transaction, bool async) =>
-        slot.ExecuteNonQueryAsync(sql, args, transaction, async, CancellationToken.None);
+    protected override ValueTask<int> RunAsync(ConnectionSlot slot) =>
+        slot.ExecuteNonQueryAsync(sql, args, null, async: true, CancellationToken.None);
 }
 
 // The token source is never disposed: it has no timer, and the only registration on another token (the caller's) is

@@ -259,9 +259,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                     held = 0;
                 }
                 var started = Stopwatch.GetTimestamp();
-                var run = item.ExecuteAsync(slot, async: false);
-                // Only RunInteractionAsync bodies really await; this thread is theirs until they finish.
-                var deliver = run.IsCompleted ? run.Result : run.AsTask().GetAwaiter().GetResult();
+                var deliver = item.Execute(slot, started);
                 if (!item.TryKeepSlot())
                 {
                     // The call timed out (or outlived the shutdown grace period) and another worker took this one's

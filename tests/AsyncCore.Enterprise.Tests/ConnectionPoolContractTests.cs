@@ -380,6 +380,31 @@ public abstract class ConnectionPoolContractTests : IAsyncLifetime
         Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Reconnect_ConnectionIdleLongerThanProbeAfterIdle_IsProbedBeforeTheNextCall(bool probeAfterIdle)
+    {
+        // The probe (GoodSql) deletes a marker row, so the test sees whether it ran.
+        var setup = Pool();
+        var probes = await CreateTable(setup, "probes");
+        var pool = Pool(o =>
+        {
+            o.Min = 1;
+            o.Max = 1;
+            o.Reconnect = true;
+            o.GoodSql = $"DELETE FROM {probes}";
+            o.ProbeAfterIdle = probeAfterIdle ? TimeSpan.FromMilliseconds(20) : null;
+        });
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+        await Call(() => setup.RunOperation($"INSERT INTO {probes} (id, name) VALUES (1, 'marker')"));
+
+        await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+        Assert.Single(await Call(() => pool.RunQuery("SELECT 1")));
+
+        Assert.Equal(probeAfterIdle ? 0 : 1, Count(probes));
+    }
+
     // ------------------------------------------------------------------------------------------------ reliability
 
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
