@@ -4,7 +4,6 @@ using System.Text;
 using AsyncCore.Protocols;
 using AsyncCore.Transports;
 using MimeKit;
-using MimeKit.IO;
 
 namespace AsyncCore.Mail;
 
@@ -26,6 +25,9 @@ public sealed class EsmtpClient : LineReceiver
 {
     private readonly SendMailOptions _options;
     private readonly IdleTimeout _idle;
+    private readonly IReactorTime _clock;
+    // The serialised message between MAIL and DATA (size, and the bytes of a small message); reused per message.
+    private readonly MessageCapture _capture = new();
     private readonly Queue<Action<SmtpReply>> _handlers = new();
     private readonly List<string> _replyLines = [];
     // Messages waiting for the connection, in order; _current is the one in flight.
@@ -71,6 +73,7 @@ public sealed class EsmtpClient : LineReceiver
         ArgumentNullException.ThrowIfNull(clock);
         _options = options ?? new SendMailOptions();
         MaxLength = _options.MaxReplyLineLength;
+        _clock = clock;
         _idle = new IdleTimeout(clock, TimedOut);
         _keepOpen = true;
         Completion = new Deferred<SendMailResult>();
@@ -467,13 +470,14 @@ public sealed class EsmtpClient : LineReceiver
         format.HiddenHeaders.Add(HeaderId.ResentBcc);
         t.Format = format;
 
+        // One serialisation: it gives the size for SIZE= and, for a message up to 64 KiB, the bytes sent at 354 (see
+        // MessageCapture); a larger message is only counted here and streamed under backpressure at 354.
+        _capture.Reset();
+        t.Message.WriteTo(format, _capture);
         var mail = new StringBuilder("MAIL FROM:<").Append(t.Sender).Append('>');
         if (Extensions.Size)
         {
-            // Measured by writing through a counting stream: nothing is buffered.
-            using var measure = new MeasuringStream();
-            t.Message.WriteTo(format, measure);
-            var size = measure.Length;
+            var size = _capture.Length;
             if (Extensions.MaxSize is { } max && size > max)
             {
                 FailTransaction(new SmtpException($"The message ({size} bytes) is larger than the server's limit ({max} bytes)"));
@@ -574,10 +578,26 @@ public sealed class EsmtpClient : LineReceiver
             _handlers.Enqueue(_ => FailTransaction(refusal));
             return;
         }
-        var data = new DotStuffingStream(Transport);
-        t.Message.WriteTo(t.Format!, data);
-        data.Finish();
         _handlers.Enqueue(OnEndOfData);
+        if (_capture.Complete)
+        {
+            // A small message, serialised at MAIL time: one write (the transport copies it; the capture is reused).
+            var data = new DotStuffingStream(Transport);
+            data.Write(_capture.Captured);
+            data.Finish();
+            return;
+        }
+        // A large one: MimeKit writes it again, suspended whenever the transport's buffer is full.
+        new DataProducer(Transport, _clock, _idle.ResetTimeout).Start(t.Message, t.Format!).AddErrback(failure =>
+        {
+            // MimeKit failed (or the connection went): the message must not end with a "." now, or the server would
+            // take a truncated message. Drop the connection; ConnectionLost fails the message (nothing reported sent).
+            if (TransportOrNull is { Disconnecting: false } && ReferenceEquals(_current, t))
+            {
+                Fail(new SmtpException("Writing the message failed: " + failure.Value.Message, failure.Value));
+                Abort();
+            }
+        });
     }
 
     private void OnEndOfData(SmtpReply reply)
