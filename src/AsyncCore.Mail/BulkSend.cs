@@ -22,15 +22,22 @@ internal sealed class BulkSend(SmtpSender sender, int concurrency, Action<BulkSe
     public IEnumerable<Deferred?> Steps(IEnumerable<OutgoingMessage> messages)
     {
         long index = 0;
-        foreach (var message in messages)
+        using var source = messages.GetEnumerator();
+        while (true)
         {
-            ArgumentNullException.ThrowIfNull(message, nameof(messages));
+            // Wait for a free slot before taking the next message: no more than `concurrency` are ever out of the sequence.
             while (_inFlight >= concurrency)
             {
                 _slot = new Deferred<bool>();
                 yield return _slot;
                 ThrowIfFailed();
             }
+            if (!source.MoveNext())
+            {
+                break;
+            }
+            var message = source.Current;
+            ArgumentNullException.ThrowIfNull(message, nameof(messages));
             Start(index++, message);
             ThrowIfFailed();
             // One message per step: the cooperator decides whether there is time for another in this turn.
