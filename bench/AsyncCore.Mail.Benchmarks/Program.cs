@@ -2,7 +2,8 @@
 // reused with RSET) against MailKit's SmtpClient (1 client reused; 20 clients in parallel tasks) in the same run,
 // interleaved rounds after a warm-up, with the server's CPU per message read from /proc.
 //
-//   taskset -c 1 dotnet bench/AsyncCore.Mail.Benchmarks/bin/Release/net10.0/AsyncCore.Mail.Benchmarks.dll [messages] [rounds]
+//   taskset -c 1 dotnet bench/AsyncCore.Mail.Benchmarks/bin/Release/net10.0/AsyncCore.Mail.Benchmarks.dll [messages] [rounds] [cell]
+//   (cell: only the cells whose name contains it, e.g. "AsyncCore SmtpSender, 20" to profile one client)
 //   dotnet .../AsyncCore.Mail.Benchmarks.dll cooperator|all [recipients] [warm]   (memory and longest stall of a bulk send;
 //                                                  "warm": compile the send path on a worker thread first)
 //
@@ -62,6 +63,11 @@ string[] recipients = ["bob@example.org"];
     ("AsyncCore SmtpSender, 20 connections", n => AsyncCoreRun(n, 20)),
     ("MailKit SmtpClient, 20 clients in parallel", n => MailKitRun(n, 20)),
 ];
+if (args.Length > 2)
+{
+    // Only the cells whose name contains the third argument (for profiling one client: "AsyncCore SmtpSender, 20").
+    cells = cells.Where(c => c.Name.Contains(args[2], StringComparison.Ordinal)).ToArray();
+}
 
 Console.WriteLine($"# {messages} messages per cell, {rounds} rounds after a warm-up; server pid {server.Id} on core 0; {DateTime.UtcNow:u}");
 foreach (var (name, run) in cells)
@@ -99,9 +105,12 @@ for (var i = 0; i < cells.Length; i++)
     Console.WriteLine($"| {cells[i].Name} | {rates[i].Min():F0}-{rates[i].Max():F0} | {cpu[i].Min():F1}-{cpu[i].Max():F1} | {100 * busy[i].Min():F0}-{100 * busy[i].Max():F0} % |");
 }
 Console.WriteLine();
-Ratio("AsyncCore 1 conn / MailKit 1 client", 0, 1);
-Ratio("AsyncCore 20 conn / MailKit 20 clients", 2, 3);
-Ratio("AsyncCore 20 conn / MailKit 1 client", 2, 1);
+if (cells.Length == 4)
+{
+    Ratio("AsyncCore 1 conn / MailKit 1 client", 0, 1);
+    Ratio("AsyncCore 20 conn / MailKit 20 clients", 2, 3);
+    Ratio("AsyncCore 20 conn / MailKit 1 client", 2, 1);
+}
 
 await server.StandardInput.DisposeAsync();
 await server.WaitForExitAsync();

@@ -46,7 +46,7 @@ internal static class BulkMail
         all.Report();
 
         // 2. Bounded: SmtpSender.SendToEach takes the recipients one per Cooperator step, with at most `Concurrency`
-        //    messages in flight over a few reused connections (RSET between messages), so the reactor keeps serving
+        //    messages in flight over a few reused connections, so the reactor keeps serving
         //    everything else between steps and memory does not grow with the number of recipients (Twisted's coiterate
         //    idiom, as a library call).
         var sender = new SmtpSender(reactor, serverDescription, maxConnections: 4);

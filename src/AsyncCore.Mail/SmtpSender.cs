@@ -8,7 +8,7 @@ namespace AsyncCore.Mail;
 
 /// <summary>
 /// Sends many messages to one SMTP server over a few reused connections (Twisted's <c>ESMTPSenderFactory</c>, with a
-/// pool): each connection carries message after message with <c>RSET</c> between them, up to
+/// pool): each connection carries message after message (<c>RSET</c> only after one stopped before its data), up to
 /// <see cref="MaxConnections"/> connections are opened as messages queue up, and a message whose connection could not
 /// be made or was lost before the server accepted it is tried again on a new one, up to <see cref="Retries"/> times. A
 /// refusal (a 4xx or 5xx reply) is not retried: it is the message's answer.

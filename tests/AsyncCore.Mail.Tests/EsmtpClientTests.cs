@@ -110,6 +110,36 @@ public sealed class EsmtpClientTests : ReactorTestBase
     }
 
     [Fact]
+    public void ReusedConnection_RsetOnlyAfterATransactionThatStoppedBeforeItsData()
+    {
+        var client = new EsmtpClient(Clock, new SendMailOptions { HeloName = "me.test" });
+        var (_, transport) = Connect(client);
+        client.DataReceived("220 mx\r\n"u8);
+        client.DataReceived("250-mx\r\n250 PIPELINING\r\n"u8);
+        Take(transport);
+        var first = client.Send("ada@example.org", ["bob@example.org"], NewMessage());
+        var second = client.Send("ada@example.org", ["nobody@example.org"], NewMessage());
+        var third = client.Send("ada@example.org", ["carl@example.org"], NewMessage());
+        Assert.StartsWith("MAIL FROM:<ada@example.org>\r\n", Take(transport), StringComparison.Ordinal);
+        client.DataReceived("250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        Take(transport);
+        client.DataReceived("250 queued\r\n"u8);
+        DeferredAssert.SuccessResultOf(first);
+        // The first reached its final "." and was answered: the server's transaction is over, no RSET.
+        Assert.StartsWith("MAIL FROM:<ada@example.org>\r\nRCPT TO:<nobody@example.org>\r\n", Take(transport), StringComparison.Ordinal);
+        client.DataReceived("250 ok\r\n550 no such user\r\n554 no valid recipients\r\n"u8);
+        DeferredAssert.FailureResultOf(second, typeof(SmtpException));
+        // The second stopped after MAIL: the server may still hold its sender, so RSET first.
+        Assert.Equal("RSET\r\n", Take(transport));
+        client.DataReceived("250 reset\r\n"u8);
+        Assert.StartsWith("MAIL FROM:<ada@example.org>\r\nRCPT TO:<carl@example.org>\r\n", Take(transport), StringComparison.Ordinal);
+        client.DataReceived("250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        client.DataReceived("250 queued\r\n"u8);
+        DeferredAssert.SuccessResultOf(third);
+        client.Quit();
+    }
+
+    [Fact]
     public void EveryRecipientRefused_FailsAndSendsNoMessage()
     {
         var (client, transport) = Connect("nobody@example.org");
