@@ -33,6 +33,9 @@ public sealed class EsmtpClient : LineReceiver
     // Messages waiting for the connection, in order; _current is the one in flight.
     private readonly Queue<MailTransaction> _queue = new();
     private MailTransaction? _current;
+    // A transaction whose data and final "." are written, waiting for the server's answer, while the next one was
+    // pipelined behind it (see OnData); null otherwise.
+    private MailTransaction? _awaitingEnd;
     private int _replyCode = -1;
     private bool _pipelining;
     private bool _startedTls;
@@ -95,7 +98,7 @@ public sealed class EsmtpClient : LineReceiver
     public Deferred<bool> Ready { get; } = new();
 
     /// <summary>Messages queued or in flight on this connection.</summary>
-    public int Pending => _queue.Count + (_current is null ? 0 : 1);
+    public int Pending => _queue.Count + (_current is null ? 0 : 1) + (_awaitingEnd is null ? 0 : 1);
 
     /// <summary>False once the connection failed, was lost or is quitting: <see cref="Send(string, IEnumerable{string}, MimeMessage)"/> would fail at once.</summary>
     public bool IsUsable => _broken is null && !_quitting;
@@ -582,13 +585,24 @@ public sealed class EsmtpClient : LineReceiver
             _handlers.Enqueue(_ => FailTransaction(refusal));
             return;
         }
-        _handlers.Enqueue(OnEndOfData);
+        _handlers.Enqueue(end => OnEndOfData(t, end));
         if (_capture.Complete)
         {
             // A small message, serialised at MAIL time: one write (the transport copies it; the capture is reused).
             var data = new DotStuffingStream(Transport);
             data.Write(_capture.Captured);
             data.Finish();
+            if (_pipelining && _queue.Count > 0)
+            {
+                // RFC 2920: the message content may start a group, and after its "." the transaction is over for the
+                // server whatever it answers, so the next message's MAIL, RCPT and DATA go out now, behind it, without
+                // waiting for that answer (or an RSET): one round trip per message on a busy connection. The replies
+                // come back in order: this message's first.
+                _awaitingEnd = t;
+                _current = null;
+                _needsReset = false;
+                StartNext();
+            }
             return;
         }
         // A large one: MimeKit writes it again, suspended whenever the transport's buffer is full.
@@ -604,16 +618,23 @@ public sealed class EsmtpClient : LineReceiver
         });
     }
 
-    private void OnEndOfData(SmtpReply reply)
+    private void OnEndOfData(MailTransaction t, SmtpReply reply)
     {
-        var t = _current!;
-        _needsReset = false;
-        if (!reply.IsPositive)
+        if (reply.IsPositive)
         {
-            FailTransaction(new SmtpException("The server refused the message", reply, t.FinalResults()));
+            t.Succeed(new SendMailResult(t.FinalResults(), reply));
+        }
+        else
+        {
+            t.Fail(new SmtpException("The server refused the message", reply, t.FinalResults()));
+        }
+        if (ReferenceEquals(_awaitingEnd, t))
+        {
+            // The next transaction is already under way behind this one.
+            _awaitingEnd = null;
             return;
         }
-        t.Succeed(new SendMailResult(t.FinalResults(), reply));
+        _needsReset = false;
         NextOrQuit();
     }
 
@@ -672,6 +693,8 @@ public sealed class EsmtpClient : LineReceiver
 
     private void FailAll(Exception reason)
     {
+        _awaitingEnd?.Fail(reason);
+        _awaitingEnd = null;
         _current?.Fail(reason);
         _current = null;
         while (_queue.TryDequeue(out var waiting))
