@@ -175,6 +175,64 @@ public sealed class DataStreamingTests : ReactorTestBase
         Assert.IsType<ConnectionLostException>(Assert.IsType<SmtpException>(mailbox.Aborted).InnerException);
     }
 
+    /// <summary>Content whose asynchronous reads finish on a pool thread, as a file's may.</summary>
+    private sealed class PoolThreadStream(byte[] data) : MemoryStream(data, writable: false)
+    {
+        public int ReadsResumedOffThread;
+
+        public int ReactorThread;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            if (Environment.CurrentManagedThreadId != ReactorThread)
+            {
+                Interlocked.Increment(ref ReadsResumedOffThread);
+            }
+            return Read(buffer.Span);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    [Fact]
+    public Task ContentReadOnAPoolThread_IsWrittenFromTheReactorThread_AndArrivesIntact() => RunOnReactor(async reactor =>
+    {
+        var mailbox = new StreamingMailbox();
+        var port = reactor.ListenTcp(0, new EsmtpServerFactory(reactor, mailbox, new EsmtpServerOptions { HostName = "mx.test" }), interfaceAddress: "127.0.0.1");
+        var payload = new byte[300 * 1024];
+        new Random(12).NextBytes(payload);
+        var content = new PoolThreadStream(payload) { ReactorThread = Environment.CurrentManagedThreadId };
+        var message = EsmtpClientTests.NewMessage("See the attachment.\r\n");
+        var body = new Multipart("mixed")
+        {
+            new TextPart("plain") { Text = "See the attachment.\r\n" },
+            new MimePart("application", "octet-stream")
+            {
+                Content = new MimeContent(content),
+                ContentTransferEncoding = ContentEncoding.Base64,
+                FileName = "data.bin",
+            },
+        };
+        message.Body = body;
+
+        var result = await Mail.SendMail(reactor, "tcp:127.0.0.1:" + ((System.Net.IPEndPoint)port.GetHost()).Port, "ada@example.org", ["bob@example.org"], message);
+
+        Assert.Equal(250, result.Reply.Code);
+        // MimeKit was resumed off the reactor thread, so its writes were carried over to the reactor, and every byte
+        // arrived in order.
+        Assert.True(content.ReadsResumedOffThread > 0);
+        var received = MimeMessage.Load(new MemoryStream(mailbox.Data.ToArray()), TestContext.Current.CancellationToken);
+        var attachment = Assert.Single(received.Attachments.OfType<MimePart>());
+        using var decoded = new MemoryStream();
+        attachment.Content!.DecodeTo(decoded, TestContext.Current.CancellationToken);
+        Assert.Equal(payload, decoded.ToArray());
+        await WhenConnectionsClosed(reactor);
+        await port.StopListening();
+        return true;
+    });
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
