@@ -20,6 +20,10 @@ namespace AsyncCore.Mail;
 /// refused, or the sender is, the transaction fails and the message is not sent. With <c>SIZE</c> offered, the size is
 /// announced (and a message over the server's limit fails before <c>MAIL</c>); with <c>8BITMIME</c> the message may
 /// use 8-bit content transfer encoding, otherwise it is prepared as 7-bit; non-ASCII addresses need <c>SMTPUTF8</c>.
+/// A message up to 64 KiB is serialised once, at <c>MAIL</c>; a larger one is streamed by MimeKit at <c>354</c> under the
+/// transport's backpressure (<see cref="DataProducer"/>), so the client never holds a full copy of it. On a reused
+/// connection with <c>PIPELINING</c>, the next message's commands follow the previous message's final <c>.</c> in the
+/// same write.
 /// </remarks>
 public sealed class EsmtpClient : LineReceiver
 {

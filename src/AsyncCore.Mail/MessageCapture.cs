@@ -19,7 +19,7 @@ internal sealed class MessageCapture : Stream
     private byte[] _buffer = new byte[4096];
     private long _length;
 
-    /// <summary>The message's bytes, when it fit in <see cref="Limit"/> (null otherwise).</summary>
+    /// <summary>The message's bytes, when it fit in <see cref="Limit"/> (empty otherwise).</summary>
     public ReadOnlySpan<byte> Captured => _length <= Limit ? _buffer.AsSpan(0, (int)_length) : default;
 
     /// <summary>Whether the whole message is in <see cref="Captured"/>.</summary>
