@@ -2,8 +2,10 @@
 // reused with RSET) against MailKit's SmtpClient (1 client reused; 20 clients in parallel tasks) in the same run,
 // interleaved rounds after a warm-up, with the server's CPU per message read from /proc.
 //
-//   taskset -c 1 dotnet bench/AsyncCore.Mail.Benchmarks/bin/Release/net10.0/AsyncCore.Mail.Benchmarks.dll [messages] [rounds]
-//   dotnet .../AsyncCore.Mail.Benchmarks.dll cooperator|all [recipients]   (memory and longest stall of a bulk send)
+//   taskset -c 1 dotnet bench/AsyncCore.Mail.Benchmarks/bin/Release/net10.0/AsyncCore.Mail.Benchmarks.dll [messages] [rounds] [cell]
+//   (cell: only the cells whose name contains it, e.g. "AsyncCore SmtpSender, 20" to profile one client)
+//   dotnet .../AsyncCore.Mail.Benchmarks.dll cooperator|all [recipients] [warm]   (memory and longest stall of a bulk send;
+//                                                  "warm": compile the send path on a worker thread first)
 //
 // The driver starts the server as a child process pinned to core 0 (`taskset -c 0 ... server`), so the clients (this
 // process, pinned to core 1 by the command above) and the server do not share a core. See bench/README-mail.md.
@@ -27,7 +29,7 @@ if (args.Length > 0 && args[0] is "cooperator" or "all")
 {
     // Seed 003's bulk send, one message per recipient over one connection to an in-process server (in memory, so the
     // numbers are the library's and not the kernel's): memory and the longest reactor stall.
-    return BulkMemory.Run(args[0], args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
+    return BulkMemory.Run(args[0], args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Contains("warm"));
 }
 
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
@@ -61,6 +63,11 @@ string[] recipients = ["bob@example.org"];
     ("AsyncCore SmtpSender, 20 connections", n => AsyncCoreRun(n, 20)),
     ("MailKit SmtpClient, 20 clients in parallel", n => MailKitRun(n, 20)),
 ];
+if (args.Length > 2)
+{
+    // Only the cells whose name contains the third argument (for profiling one client: "AsyncCore SmtpSender, 20").
+    cells = cells.Where(c => c.Name.Contains(args[2], StringComparison.Ordinal)).ToArray();
+}
 
 Console.WriteLine($"# {messages} messages per cell, {rounds} rounds after a warm-up; server pid {server.Id} on core 0; {DateTime.UtcNow:u}");
 foreach (var (name, run) in cells)
@@ -98,9 +105,12 @@ for (var i = 0; i < cells.Length; i++)
     Console.WriteLine($"| {cells[i].Name} | {rates[i].Min():F0}-{rates[i].Max():F0} | {cpu[i].Min():F1}-{cpu[i].Max():F1} | {100 * busy[i].Min():F0}-{100 * busy[i].Max():F0} % |");
 }
 Console.WriteLine();
-Ratio("AsyncCore 1 conn / MailKit 1 client", 0, 1);
-Ratio("AsyncCore 20 conn / MailKit 20 clients", 2, 3);
-Ratio("AsyncCore 20 conn / MailKit 1 client", 2, 1);
+if (cells.Length == 4)
+{
+    Ratio("AsyncCore 1 conn / MailKit 1 client", 0, 1);
+    Ratio("AsyncCore 20 conn / MailKit 20 clients", 2, 3);
+    Ratio("AsyncCore 20 conn / MailKit 1 client", 2, 1);
+}
 
 await server.StandardInput.DisposeAsync();
 await server.WaitForExitAsync();
@@ -203,13 +213,64 @@ internal sealed class CountingDelivery : IMailDelivery
 /// </summary>
 internal static class BulkMemory
 {
-    public static int Run(string mode, int recipients)
+    public static int Run(string mode, int recipients, bool warm)
     {
+        if (warm)
+        {
+            // The application's choice, not the library's: compile the whole send path (client, server, MimeKit) on a
+            // worker thread before the reactor starts, by one in-memory send on a private clock. Without it the first
+            // send compiles ~30-50 ms of methods inside one reactor call: the longest stall of a cold run (ReadyToRun
+            // code would do the same job at build time).
+            Task.Run(WarmUp).Wait();
+        }
         using var reactor = ReactorFactory.Create();
         using var reactorThread = reactor.RunInBackground();
         var line = reactor.BlockingCallFromThread(() => Measure(reactor, mode, recipients));
         Console.WriteLine(line);
         return 0;
+    }
+
+    /// <summary>
+    /// How long this thread has waited for a CPU while runnable (the second field of /proc/thread-self/schedstat, in
+    /// ns): on a shared machine a gap can be the kernel running someone else, not the reactor being busy.
+    /// </summary>
+    private static TimeSpan RunQueueWait()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/thread-self/schedstat").Split(' ');
+            return TimeSpan.FromTicks(long.Parse(fields[1], CultureInfo.InvariantCulture) / 100);
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
+    private static void WarmUp()
+    {
+        var clock = new Clock();
+        var server = new EsmtpServerFactory(clock, new CountingDelivery(), new EsmtpServerOptions { HostName = "warm.server" }).BuildProtocol(Loopback.ClientAddress)!;
+        var client = new EsmtpClient(clock, new SendMailOptions { HeloName = "warm.client" });
+        var pump = Loopback.Connect(server, client, clock);
+        pump.AutoFlush = true;
+        pump.Flush();
+        for (var i = 0; i < 3; i++)
+        {
+            client.Send("news@example.org", [$"user{i}@example.org"], NewsMessage());
+            pump.Flush();
+        }
+        client.Quit();
+        pump.Flush();
+    }
+
+    private static MimeMessage NewsMessage()
+    {
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Newsletter", "news@example.org"));
+        message.Subject = "news";
+        message.Body = new TextPart("plain") { Text = "The monthly letter.\r\n" };
+        return message;
     }
 
     private static Deferred<string> Measure(AsyncCore.Transports.NetworkReactorBase reactor, string mode, int recipients)
@@ -220,10 +281,7 @@ internal static class BulkMemory
         var pump = Loopback.Connect(server, client);
         pump.AutoFlush = true;
         pump.Flush();
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress("Newsletter", "news@example.org"));
-        message.Subject = "news";
-        message.Body = new TextPart("plain") { Text = "The monthly letter.\r\n" };
+        var message = NewsMessage();
 
         var clock = Stopwatch.StartNew();
         var last = clock.Elapsed;
@@ -232,14 +290,46 @@ internal static class BulkMemory
         var longestAfterFirstSecond = TimeSpan.Zero;
         long peakHeap = 0;
         var running = true;
+        // What happened during the longest gap: JIT compilation time, GC pause time and collections in it (the stall's cause).
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var gcBefore = GC.CollectionCount(0);
+        var queuedBefore = RunQueueWait();
+        var longestCause = "";
+        var longestHeld = TimeSpan.Zero;
+        var heldCause = "";
+        var laterCause = "";
         void Beat()
         {
             var now = clock.Elapsed;
-            longest = TimeSpan.FromTicks(Math.Max(longest.Ticks, (now - last).Ticks));
-            if (last > TimeSpan.FromSeconds(1))
+            var jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+            var pause = GC.GetTotalPauseDuration();
+            var gcs = GC.CollectionCount(0);
+            var queued = RunQueueWait();
+            var gap = now - last;
+            string Cause() => string.Create(CultureInfo.InvariantCulture,
+                $"at {last.TotalMilliseconds:F0} ms: JIT {(jit - jitBefore).TotalMilliseconds:F1} ms, GC pauses {(pause - pauseBefore).TotalMilliseconds:F1} ms in {gcs - gcBefore} collections, waiting for a CPU (other threads and processes) {(queued - queuedBefore).TotalMilliseconds:F1} ms");
+            if (gap > longest)
             {
-                longestAfterFirstSecond = TimeSpan.FromTicks(Math.Max(longestAfterFirstSecond.Ticks, (now - last).Ticks));
+                longestCause = Cause();
+                longest = gap;
             }
+            // The gap less the time the kernel ran something else: how long the reactor held its thread itself.
+            var held = gap - (queued - queuedBefore);
+            if (held > longestHeld)
+            {
+                heldCause = Cause();
+                longestHeld = held;
+            }
+            if (last > TimeSpan.FromSeconds(1) && gap > longestAfterFirstSecond)
+            {
+                laterCause = Cause();
+                longestAfterFirstSecond = gap;
+            }
+            jitBefore = jit;
+            pauseBefore = pause;
+            gcBefore = gcs;
+            queuedBefore = queued;
             last = now;
             peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
             if (running)
@@ -269,7 +359,8 @@ internal static class BulkMemory
                     yield return client.Send("news@example.org", [$"user{i}@example.org"], message).AddCallback(r => { accepted += r.Accepted.Count; });
                 }
             }
-            done = new Cooperator(reactor).Coiterate(Sends()).AddCallback(_ => true);
+            // The time slice SmtpSender.SendMany uses by default (BulkSendOptions.TimeSlice).
+            done = new Cooperator(reactor, new BulkSendOptions().TimeSlice).Coiterate(Sends()).AddCallback(_ => true);
         }
         var result = new Deferred<string>();
         done.AddCallback(_ =>
@@ -282,7 +373,8 @@ internal static class BulkMemory
             client.Quit();
             result.Callback(string.Create(CultureInfo.InvariantCulture,
                 $"{mode}: {recipients:N0} recipients, {accepted:N0} accepted, {delivery.Messages:N0} delivered in {elapsed.TotalSeconds:F1} s " +
-                $"({recipients / elapsed.TotalSeconds:F0}/s); longest reactor stall {longest.TotalMilliseconds:F1} ms ({longestAfterFirstSecond.TotalMilliseconds:F1} ms after the first second); " +
+                $"({recipients / elapsed.TotalSeconds:F0}/s); longest reactor stall {longest.TotalMilliseconds:F1} ms ({longestCause}; {longestAfterFirstSecond.TotalMilliseconds:F1} ms after the first second, {laterCause}); " +
+                $"longest gap less the time waiting for a CPU {longestHeld.TotalMilliseconds:F1} ms ({heldCause}); " +
                 $"peak sampled heap {peakHeap / 1048576.0:F0} MB; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB"));
         });
         return result;

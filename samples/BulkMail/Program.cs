@@ -1,8 +1,8 @@
 // Seed 003: mail to many recipients without blocking the reactor. First a DeferredList over one send per recipient
-// (all at once), then the same list through a Cooperator with a bounded number of sends in flight, printing progress.
+// (all at once, one connection each), then the same list through SmtpSender.SendToEach: a Cooperator with a bounded
+// number of sends in flight over a few reused connections, printing progress.
 //   dotnet run --project samples/BulkMail                         # 200 recipients, an in-process SMTP server
 //   dotnet run --project samples/BulkMail -- 1000 tcp:127.0.0.1:2525   # N recipients, any SMTP server
-using System.Collections;
 using System.Globalization;
 using System.Net;
 using AsyncCore;
@@ -10,7 +10,6 @@ using AsyncCore.Endpoints;
 using AsyncCore.Mail;
 using AsyncCore.Reactor;
 using AsyncCore.Reactors;
-using AsyncCore.Tasks;
 using AsyncCore.Protocols;
 using MimeKit;
 
@@ -46,14 +45,19 @@ internal static class BulkMail
         _ = await new DeferredList<bool>(sends, consumeErrors: true);
         all.Report();
 
-        // 2. Bounded: a Cooperator runs `Parallel` iterations over one shared sequence of sends, so at most that many
-        //    are in flight, and the reactor keeps serving everything else between steps (Twisted's coiterate idiom).
-        const int Parallel = 10;
-        var bounded = new Tally("Cooperator", count);
-        var work = recipients.Select(to => (Deferred)bounded.Track(Send(reactor, serverDescription, to))).GetEnumerator();
-        var cooperator = new Cooperator(reactor);
-        _ = await DeferredList.Create(Enumerable.Range(0, Parallel).Select(_ => (Deferred)cooperator.Coiterate(new Shared(work))).ToArray());
-        bounded.Report();
+        // 2. Bounded: SmtpSender.SendToEach takes the recipients one per Cooperator step, with at most `Concurrency`
+        //    messages in flight over a few reused connections, so the reactor keeps serving
+        //    everything else between steps and memory does not grow with the number of recipients (Twisted's coiterate
+        //    idiom, as a library call).
+        var sender = new SmtpSender(reactor, serverDescription, maxConnections: 4);
+        var bounded = new Tally("SendToEach", count);
+        var summary = await sender.SendToEach("news@example.org", recipients, NewsFor, new BulkSendOptions
+        {
+            Concurrency = 10,
+            OnResult = result => bounded.Count(result.Sent, result.Error),
+        });
+        sender.Close();
+        Console.WriteLine($"SendToEach: {summary}");
         Console.WriteLine($"the server received {mailbox.Messages} messages");
 
         if (port is not null)
@@ -63,25 +67,18 @@ internal static class BulkMail
         return 0;
     }
 
-    private static Deferred<bool> Send(IReactor reactor, string server, string recipient)
+    private static MimeMessage NewsFor(string recipient)
     {
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Newsletter", "news@example.org"));
         message.To.Add(MailboxAddress.Parse(recipient));
         message.Subject = "AsyncCore news";
         message.Body = new TextPart("plain") { Text = $"Hello {recipient}, this is the monthly letter." };
-        return Mail.SendMail(reactor, server, "news@example.org", [recipient], message).AddCallback(_ => true);
+        return message;
     }
 
-    /// <summary>Lets several cooperative tasks take turns on one enumerator without disposing it for the others.</summary>
-    private sealed class Shared(IEnumerator<Deferred> inner) : IEnumerator
-    {
-        public object Current => inner.Current;
-
-        public bool MoveNext() => inner.MoveNext();
-
-        public void Reset() => throw new NotSupportedException();
-    }
+    private static Deferred<bool> Send(IReactor reactor, string server, string recipient) =>
+        Mail.SendMail(reactor, server, "news@example.org", [recipient], NewsFor(recipient)).AddCallback(_ => true);
 }
 
 /// <summary>Counts the outcomes of one phase and prints its progress every tenth of the way.</summary>
@@ -105,6 +102,21 @@ internal sealed class Tally(string phase, int total)
             Progress();
             return false;
         });
+
+    /// <summary>Counts one outcome reported by SmtpSender.SendToEach.</summary>
+    public void Count(bool sent, Exception? error)
+    {
+        if (sent)
+        {
+            _sent++;
+        }
+        else
+        {
+            _failed++;
+            Console.WriteLine($"  {phase}: refused: {error?.Message}");
+        }
+        Progress();
+    }
 
     private void Progress()
     {

@@ -3,15 +3,18 @@ using AsyncCore.Protocols;
 namespace AsyncCore.Mail;
 
 /// <summary>
-/// A write-only stream that writes the DATA section into a transport: a dot that starts a line is doubled (RFC 5321
-/// section 4.5.2), and <see cref="Finish"/> ends the data with <c>CRLF.CRLF</c>.
+/// A write-only stream that writes the DATA section into a consumer (the transport): a dot that starts a line is
+/// doubled (RFC 5321 section 4.5.2), and <see cref="Finish"/> ends the data with <c>CRLF.CRLF</c>.
 /// </summary>
-internal sealed class DotStuffingStream(ITransport transport) : Stream
+/// <remarks>
+/// Only dots are looked at (a vectorised search), not every byte: a run without a dot at a line start goes to the
+/// consumer in one write. The last two bytes of a write are remembered, so a line start split across writes is seen.
+/// </remarks>
+internal sealed class DotStuffingStream(IConsumer consumer) : Stream
 {
     // The data starts a line (it follows the CRLF of the 354 exchange).
     private bool _atLineStart = true;
     private bool _afterCr;
-    private bool _endsWithCrLf = true;
 
     public long BytesWritten { get; private set; }
 
@@ -38,29 +41,43 @@ internal sealed class DotStuffingStream(ITransport transport) : Stream
             return;
         }
         var start = 0;
-        for (var i = 0; i < buffer.Length; i++)
+        var from = 0;
+        while (true)
         {
-            var b = buffer[i];
-            if (_atLineStart && b == (byte)'.')
+            var found = buffer[from..].IndexOf((byte)'.');
+            if (found < 0)
+            {
+                break;
+            }
+            var i = from + found;
+            var lineStart = i switch
+            {
+                0 => _atLineStart,
+                1 => _afterCr && buffer[0] == (byte)'\n',
+                _ => buffer[i - 1] == (byte)'\n' && buffer[i - 2] == (byte)'\r',
+            };
+            if (lineStart)
             {
                 // Write what came before, then the extra dot; the line's own dot follows with the next run.
-                transport.Write(buffer[start..i]);
-                transport.Write("."u8);
+                consumer.Write(buffer[start..i]);
+                consumer.Write("."u8);
                 BytesWritten++;
                 start = i;
             }
-            _atLineStart = _afterCr && b == (byte)'\n';
-            _afterCr = b == (byte)'\r';
+            from = i + 1;
         }
-        transport.Write(buffer[start..]);
+        consumer.Write(buffer[start..]);
         BytesWritten += buffer.Length;
-        _endsWithCrLf = _atLineStart;
+        _atLineStart = buffer.Length >= 2
+            ? buffer[^2] == (byte)'\r' && buffer[^1] == (byte)'\n'
+            : _afterCr && buffer[0] == (byte)'\n';
+        _afterCr = buffer[^1] == (byte)'\r';
     }
 
     /// <summary>Ends the data: a CRLF if the message did not end with one, then <c>.CRLF</c>.</summary>
     public void Finish()
     {
-        transport.Write(_endsWithCrLf ? ".\r\n"u8 : "\r\n.\r\n"u8);
+        consumer.Write(_atLineStart ? ".\r\n"u8 : "\r\n.\r\n"u8);
     }
 
     public override void Flush()

@@ -4,7 +4,6 @@ using System.Text;
 using AsyncCore.Protocols;
 using AsyncCore.Transports;
 using MimeKit;
-using MimeKit.IO;
 
 namespace AsyncCore.Mail;
 
@@ -21,23 +20,36 @@ namespace AsyncCore.Mail;
 /// refused, or the sender is, the transaction fails and the message is not sent. With <c>SIZE</c> offered, the size is
 /// announced (and a message over the server's limit fails before <c>MAIL</c>); with <c>8BITMIME</c> the message may
 /// use 8-bit content transfer encoding, otherwise it is prepared as 7-bit; non-ASCII addresses need <c>SMTPUTF8</c>.
+/// A message up to 64 KiB is serialised once, at <c>MAIL</c>; a larger one is streamed by MimeKit at <c>354</c> under the
+/// transport's backpressure (<see cref="DataProducer"/>), so the client never holds a full copy of it. On a reused
+/// connection with <c>PIPELINING</c>, the next message's commands follow the previous message's final <c>.</c> in the
+/// same write.
 /// </remarks>
 public sealed class EsmtpClient : LineReceiver
 {
     private readonly SendMailOptions _options;
     private readonly IdleTimeout _idle;
+    private readonly IReactorTime _clock;
+    // The serialised message between MAIL and DATA (size, and the bytes of a small message); reused per message.
+    private readonly MessageCapture _capture = new();
     private readonly Queue<Action<SmtpReply>> _handlers = new();
     private readonly List<string> _replyLines = [];
     // Messages waiting for the connection, in order; _current is the one in flight.
     private readonly Queue<MailTransaction> _queue = new();
     private MailTransaction? _current;
+    // A transaction whose data and final "." are written, waiting for the server's answer, while the next one was
+    // pipelined behind it (see OnData); null otherwise.
+    private MailTransaction? _awaitingEnd;
     private int _replyCode = -1;
     private bool _pipelining;
     private bool _startedTls;
     // Greeted (and logged in): transactions may start.
     private bool _ready;
-    // A transaction ran on this connection: the next one starts with RSET.
-    private bool _used;
+    // The last transaction on this connection ended before the end of its data (refused sender or recipients, a
+    // failure): the server may still hold its state, so the next one starts with RSET. A transaction that reached the
+    // final "." is over for the server whatever it answered (RFC 5321 section 4.1.1.4), and the next MAIL needs no
+    // RSET: one round trip less per message on a reused connection.
+    private bool _needsReset;
     // Keep the connection open when the queue is empty (a reused connection); QUIT otherwise.
     private bool _keepOpen;
     private bool _quitting;
@@ -61,8 +73,8 @@ public sealed class EsmtpClient : LineReceiver
     }
 
     /// <summary>
-    /// Creates a client protocol that keeps its connection for many messages (<see cref="Send(string, IEnumerable{string}, MimeMessage)"/>), with <c>RSET</c>
-    /// between them, until <see cref="Quit"/>: what <see cref="SmtpSender"/> pools.
+    /// Creates a client protocol that keeps its connection for many messages (<see cref="Send(string, IEnumerable{string}, MimeMessage)"/>), one
+    /// transaction after another (<c>RSET</c> first when the previous one stopped before its data), until <see cref="Quit"/>: what <see cref="SmtpSender"/> pools.
     /// </summary>
     /// <param name="clock">The reactor (for the reply timeout).</param>
     /// <param name="options">Timeouts, names, TLS and credentials; defaults when null.</param>
@@ -71,6 +83,7 @@ public sealed class EsmtpClient : LineReceiver
         ArgumentNullException.ThrowIfNull(clock);
         _options = options ?? new SendMailOptions();
         MaxLength = _options.MaxReplyLineLength;
+        _clock = clock;
         _idle = new IdleTimeout(clock, TimedOut);
         _keepOpen = true;
         Completion = new Deferred<SendMailResult>();
@@ -89,13 +102,13 @@ public sealed class EsmtpClient : LineReceiver
     public Deferred<bool> Ready { get; } = new();
 
     /// <summary>Messages queued or in flight on this connection.</summary>
-    public int Pending => _queue.Count + (_current is null ? 0 : 1);
+    public int Pending => _queue.Count + (_current is null ? 0 : 1) + (_awaitingEnd is null ? 0 : 1);
 
     /// <summary>False once the connection failed, was lost or is quitting: <see cref="Send(string, IEnumerable{string}, MimeMessage)"/> would fail at once.</summary>
     public bool IsUsable => _broken is null && !_quitting;
 
     /// <summary>
-    /// Queues a message on this connection; it is sent after those before it (<c>RSET</c> between two transactions).
+    /// Queues a message on this connection; it is sent after those before it (after <c>RSET</c> when the previous one stopped before its data).
     /// A refused message fails its own Deferred and the connection goes on with the next; a lost connection fails every
     /// message not yet accepted.
     /// </summary>
@@ -303,7 +316,7 @@ public sealed class EsmtpClient : LineReceiver
         NextOrQuit();
     }
 
-    /// <summary>Between transactions: the next message (after RSET when one ran), QUIT, or wait for more.</summary>
+    /// <summary>Between transactions: the next message (after RSET when the last one stopped before its data), QUIT, or wait for more.</summary>
     private void NextOrQuit()
     {
         _current = null;
@@ -324,8 +337,9 @@ public sealed class EsmtpClient : LineReceiver
     private void StartNext()
     {
         _current = _queue.Dequeue();
-        if (_used)
+        if (_needsReset)
         {
+            _needsReset = false;
             // RFC 5321 section 4.1.1.5: a clean state for the next transaction, on the same connection.
             SendCommand("RSET", reply =>
             {
@@ -339,7 +353,6 @@ public sealed class EsmtpClient : LineReceiver
             });
             return;
         }
-        _used = true;
         StartTransaction();
     }
 
@@ -451,7 +464,8 @@ public sealed class EsmtpClient : LineReceiver
 
     private void StartTransaction()
     {
-        _used = true;
+        // Until the end of the data is answered, an interruption leaves the server mid-transaction.
+        _needsReset = true;
         var t = _current!;
         var international = !Ascii.IsValid(t.Sender) || t.Recipients.Any(r => !Ascii.IsValid(r));
         if (international && !Extensions.SmtpUtf8)
@@ -467,13 +481,14 @@ public sealed class EsmtpClient : LineReceiver
         format.HiddenHeaders.Add(HeaderId.ResentBcc);
         t.Format = format;
 
+        // One serialisation: it gives the size for SIZE= and, for a message up to 64 KiB, the bytes sent at 354 (see
+        // MessageCapture); a larger message is only counted here and streamed under backpressure at 354.
+        _capture.Reset();
+        t.Message.WriteTo(format, _capture);
         var mail = new StringBuilder("MAIL FROM:<").Append(t.Sender).Append('>');
         if (Extensions.Size)
         {
-            // Measured by writing through a counting stream: nothing is buffered.
-            using var measure = new MeasuringStream();
-            t.Message.WriteTo(format, measure);
-            var size = measure.Length;
+            var size = _capture.Length;
             if (Extensions.MaxSize is { } max && size > max)
             {
                 FailTransaction(new SmtpException($"The message ({size} bytes) is larger than the server's limit ({max} bytes)"));
@@ -574,21 +589,56 @@ public sealed class EsmtpClient : LineReceiver
             _handlers.Enqueue(_ => FailTransaction(refusal));
             return;
         }
-        var data = new DotStuffingStream(Transport);
-        t.Message.WriteTo(t.Format!, data);
-        data.Finish();
-        _handlers.Enqueue(OnEndOfData);
-    }
-
-    private void OnEndOfData(SmtpReply reply)
-    {
-        var t = _current!;
-        if (!reply.IsPositive)
+        _handlers.Enqueue(end => OnEndOfData(t, end));
+        if (_capture.Complete)
         {
-            FailTransaction(new SmtpException("The server refused the message", reply, t.FinalResults()));
+            // A small message, serialised at MAIL time: one write (the transport copies it; the capture is reused).
+            var data = new DotStuffingStream(Transport);
+            data.Write(_capture.Captured);
+            data.Finish();
+            if (_pipelining && _queue.Count > 0)
+            {
+                // RFC 2920: the message content may start a group, and after its "." the transaction is over for the
+                // server whatever it answers, so the next message's MAIL, RCPT and DATA go out now, behind it, without
+                // waiting for that answer (or an RSET): one round trip per message on a busy connection. The replies
+                // come back in order: this message's first.
+                _awaitingEnd = t;
+                _current = null;
+                _needsReset = false;
+                StartNext();
+            }
             return;
         }
-        t.Succeed(new SendMailResult(t.FinalResults(), reply));
+        // A large one: MimeKit writes it again, suspended whenever the transport's buffer is full.
+        new DataProducer(Transport, _clock, _idle.ResetTimeout).Start(t.Message, t.Format!).AddErrback(failure =>
+        {
+            // MimeKit failed (or the connection went): the message must not end with a "." now, or the server would
+            // take a truncated message. Drop the connection; ConnectionLost fails the message (nothing reported sent).
+            if (TransportOrNull is { Disconnecting: false } && ReferenceEquals(_current, t))
+            {
+                Fail(new SmtpException("Writing the message failed: " + failure.Value.Message, failure.Value));
+                Abort();
+            }
+        });
+    }
+
+    private void OnEndOfData(MailTransaction t, SmtpReply reply)
+    {
+        if (reply.IsPositive)
+        {
+            t.Succeed(new SendMailResult(t.FinalResults(), reply));
+        }
+        else
+        {
+            t.Fail(new SmtpException("The server refused the message", reply, t.FinalResults()));
+        }
+        if (ReferenceEquals(_awaitingEnd, t))
+        {
+            // The next transaction is already under way behind this one.
+            _awaitingEnd = null;
+            return;
+        }
+        _needsReset = false;
         NextOrQuit();
     }
 
@@ -647,6 +697,8 @@ public sealed class EsmtpClient : LineReceiver
 
     private void FailAll(Exception reason)
     {
+        _awaitingEnd?.Fail(reason);
+        _awaitingEnd = null;
         _current?.Fail(reason);
         _current = null;
         while (_queue.TryDequeue(out var waiting))

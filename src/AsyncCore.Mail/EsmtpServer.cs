@@ -35,7 +35,8 @@ public sealed class EsmtpServer : LineReceiver
     private string? _helo;
     private MailEnvelope? _envelope;
     private DataDecoder? _decoder;
-    private MemoryStream? _message;
+    private IMailMessageReceiver? _receiver;
+    private long _received;
     private bool _messageTooLarge;
     private bool _skippingLongLine;
     private bool _waiting;
@@ -71,9 +72,14 @@ public sealed class EsmtpServer : LineReceiver
     /// <inheritdoc />
     public override void ConnectionLost(Failure reason)
     {
+        ArgumentNullException.ThrowIfNull(reason);
         _idle.SetTimeout(null);
-        _message?.Dispose();
-        _message = null;
+        if (_receiver is { } receiver && !_messageTooLarge)
+        {
+            _receiver = null;
+            receiver.Abort(new SmtpException("The connection was lost before the end of the message", reason.Value));
+        }
+        _receiver = null;
         base.ConnectionLost(reason);
     }
 
@@ -514,9 +520,21 @@ public sealed class EsmtpServer : LineReceiver
             Reply(554, "5.5.1 No valid recipients");
             return;
         }
+        IMailMessageReceiver receiver;
+        try
+        {
+            receiver = _delivery.ReceiveMessage(_envelope);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            s_deliveryFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<EsmtpServer>(), e);
+            Reply(451, "4.3.0 Local error in processing");
+            return;
+        }
         Reply(354, "Start mail input; end with <CRLF>.<CRLF>");
         _decoder = new DataDecoder();
-        _message = new MemoryStream();
+        _receiver = receiver;
+        _received = 0;
         _messageTooLarge = false;
         SetRawMode();
     }
@@ -524,25 +542,32 @@ public sealed class EsmtpServer : LineReceiver
     /// <inheritdoc />
     protected override void RawDataReceived(ReadOnlySpan<byte> data)
     {
+        // The message goes to the receiver as it is decoded, chunk by chunk: the server keeps none of it.
         var consumed = _decoder!.Decode(data, Append);
         if (consumed < 0)
         {
             return;
         }
-        var envelope = _envelope!;
-        var message = _message!;
+        var receiver = _receiver!;
         _decoder = null;
-        _message = null;
+        _receiver = null;
         _envelope = null;
         SetLineMode(data[consumed..]);
         if (_messageTooLarge)
         {
-            message.Dispose();
             Reply(552, "5.3.4 Message size exceeds fixed maximum message size");
             return;
         }
-        message.Position = 0;
-        Ask(_delivery.Deliver(envelope, message), _ => message.Dispose());
+        Deferred<SmtpReply> answer;
+        try
+        {
+            answer = receiver.EndOfMessage();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            answer = Deferred.Fail<SmtpReply>(e);
+        }
+        Ask(answer, _ => { });
     }
 
     private void Append(ReadOnlySpan<byte> bytes)
@@ -551,14 +576,15 @@ public sealed class EsmtpServer : LineReceiver
         {
             return;
         }
-        if (_message!.Length + bytes.Length > _options.MaxMessageSize)
+        _received += bytes.Length;
+        if (_received > _options.MaxMessageSize)
         {
-            // Keep reading to the end marker (the client cannot be stopped mid-DATA) but keep nothing.
+            // Keep reading to the end marker (the client cannot be stopped mid-DATA) but pass nothing on.
             _messageTooLarge = true;
-            _message.SetLength(0);
+            _receiver!.Abort(new SmtpException("The message is larger than the server's limit", new SmtpReply(552, "5.3.4 Message size exceeds fixed maximum message size")));
             return;
         }
-        _message.Write(bytes);
+        _receiver!.DataReceived(bytes);
     }
 
     /// <summary>

@@ -5,7 +5,11 @@ namespace AsyncCore.Mail;
 /// a sender, each recipient, and finally the message. Each answer is a Deferred of the reply the client gets, so it may
 /// come later (a database look-up); a positive reply (2xx) accepts, any other is sent to the client as is.
 /// </summary>
-/// <remarks>All three are called on the reactor thread; the server reads no further command until the answer is there.</remarks>
+/// <remarks>
+/// All are called on the reactor thread; the server reads no further command until the answer is there. The message
+/// arrives either whole (<see cref="Deliver"/>, buffered by the server up to its size limit: the simple way) or as it
+/// arrives (override <see cref="ReceiveMessage"/>: the server keeps none of it, whatever its size).
+/// </remarks>
 public interface IMailDelivery
 {
     /// <summary>Accepts or refuses the sender of <c>MAIL FROM</c> (an empty string is the null reverse-path <c>&lt;&gt;</c>).</summary>
@@ -19,5 +23,13 @@ public interface IMailDelivery
     /// message arrived within the size limit. The reply is the answer to the final <c>.</c>: positive means the server
     /// took responsibility for the message. The stream is readable until the returned Deferred fires.
     /// </summary>
+    /// <remarks>Only called by the default <see cref="ReceiveMessage"/>, which buffers the message for it.</remarks>
     Deferred<SmtpReply> Deliver(MailEnvelope envelope, Stream message);
+
+    /// <summary>
+    /// Called at <c>DATA</c> (before the 354 reply): returns what receives this transaction's message as it arrives.
+    /// The default buffers the message in memory and hands it to <see cref="Deliver"/> at the end; override it to
+    /// stream the message (to a file, a queue, a parser) without the server holding it.
+    /// </summary>
+    IMailMessageReceiver ReceiveMessage(MailEnvelope envelope) => new BufferedMessageReceiver(this, envelope);
 }

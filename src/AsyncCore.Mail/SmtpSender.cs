@@ -1,13 +1,14 @@
 using System.Security.Authentication;
 using AsyncCore.Endpoints;
 using AsyncCore.Reactor;
+using AsyncCore.Tasks;
 using MimeKit;
 
 namespace AsyncCore.Mail;
 
 /// <summary>
 /// Sends many messages to one SMTP server over a few reused connections (Twisted's <c>ESMTPSenderFactory</c>, with a
-/// pool): each connection carries message after message with <c>RSET</c> between them, up to
+/// pool): each connection carries message after message (<c>RSET</c> only after one stopped before its data), up to
 /// <see cref="MaxConnections"/> connections are opened as messages queue up, and a message whose connection could not
 /// be made or was lost before the server accepted it is tried again on a new one, up to <see cref="Retries"/> times. A
 /// refusal (a 4xx or 5xx reply) is not retried: it is the message's answer.
@@ -58,6 +59,48 @@ public sealed class SmtpSender
         var result = new Deferred<SendMailResult>();
         Attempt(sender, recipients.ToArray(), message, result, 0);
         return result;
+    }
+
+    /// <summary>
+    /// Sends many messages (seed 003: millions of recipients) through a <see cref="Cooperator"/>: the sequence is read
+    /// lazily, one message per cooperative step, with at most <see cref="BulkSendOptions.Concurrency"/> messages in
+    /// flight over this sender's connections, so the reactor is never held longer than a time slice and memory does not
+    /// grow with the number of messages.
+    /// </summary>
+    /// <param name="messages">The messages; read as earlier ones finish (a lazy sequence is never held whole).</param>
+    /// <param name="options">Concurrency, a callback per message, the cooperator; defaults when null.</param>
+    /// <returns>
+    /// A Deferred of the counts once every message finished; a message that fails is counted (and given to
+    /// <see cref="BulkSendOptions.OnResult"/>) but does not stop the others. It fails when the sequence throws or the
+    /// callback does (messages already queued still go).
+    /// </returns>
+    public Deferred<BulkSendSummary> SendMany(IEnumerable<OutgoingMessage> messages, BulkSendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ObjectDisposedException.ThrowIf(_closed, this);
+        options ??= new BulkSendOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Concurrency);
+        var concurrency = options.Concurrency > 0 ? options.Concurrency : 2 * MaxConnections;
+        var cooperator = options.Cooperator ?? new Cooperator(_reactor, options.TimeSlice);
+        var run = new BulkSend(this, concurrency, options.OnResult);
+        return cooperator.Coiterate(run.Steps(messages)).AddCallback(_ => run.Summary);
+    }
+
+    /// <summary>
+    /// Sends one message per recipient (seed 003's newsletter): <paramref name="messageFor"/> builds each recipient's
+    /// message when its turn comes, so a million recipients never means a million messages in memory.
+    /// </summary>
+    /// <param name="sender">The envelope sender of every message.</param>
+    /// <param name="recipients">The recipients, one message each; read lazily.</param>
+    /// <param name="messageFor">Builds the message for one recipient (it may return the same message for all).</param>
+    /// <param name="options">Concurrency, a callback per message, the cooperator; defaults when null.</param>
+    /// <returns>As <see cref="SendMany(IEnumerable{OutgoingMessage}, BulkSendOptions?)"/>.</returns>
+    public Deferred<BulkSendSummary> SendToEach(string sender, IEnumerable<string> recipients, Func<string, MimeMessage> messageFor, BulkSendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(recipients);
+        ArgumentNullException.ThrowIfNull(messageFor);
+        return SendMany(recipients.Select(to => new OutgoingMessage(sender, [to], messageFor(to))), options);
     }
 
     /// <summary>Sends <c>QUIT</c> on every connection once its queued messages are done; later sends throw.</summary>

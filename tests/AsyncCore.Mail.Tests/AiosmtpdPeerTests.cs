@@ -187,7 +187,7 @@ public sealed class AiosmtpdPeerTests : ReactorTestBase
             sender.Close();
             await WhenConnectionsClosed(reactor);
             var received = await Messages(sink, 5);
-            // One connection (one client port) carried all five, RSET between them.
+            // One connection (one client port) carried all five.
             Assert.Single(received.Select(m => m.Peer).Distinct());
             Assert.Equal(["r0@example.org", "r1@example.org", "r2@example.org", "r3@example.org", "r4@example.org"], received.SelectMany(m => m.To).Order());
             return true;

@@ -110,6 +110,64 @@ public sealed class EsmtpClientTests : ReactorTestBase
     }
 
     [Fact]
+    public void ReusedConnection_NextMessagePipelinedBehindTheFinalDot_RsetOnlyAfterOneThatStoppedBeforeItsData()
+    {
+        var client = new EsmtpClient(Clock, new SendMailOptions { HeloName = "me.test" });
+        var (_, transport) = Connect(client);
+        client.DataReceived("220 mx\r\n"u8);
+        client.DataReceived("250-mx\r\n250 PIPELINING\r\n"u8);
+        Take(transport);
+        var first = client.Send("ada@example.org", ["bob@example.org"], NewMessage());
+        var second = client.Send("ada@example.org", ["nobody@example.org"], NewMessage());
+        var third = client.Send("ada@example.org", ["carl@example.org"], NewMessage());
+        var fourth = client.Send("ada@example.org", ["dan@example.org"], NewMessage());
+        Assert.Equal("MAIL FROM:<ada@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n", Take(transport));
+        client.DataReceived("250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        // The first message and its ".", then the second's MAIL, RCPT and DATA in the same write: no RSET, no waiting
+        // for the answer to the "." (RFC 2920).
+        Assert.EndsWith("\r\n.\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<nobody@example.org>\r\nDATA\r\n", Take(transport), StringComparison.Ordinal);
+        Assert.Equal(4, client.Pending);
+        client.DataReceived("250 queued\r\n"u8);
+        DeferredAssert.SuccessResultOf(first);
+        Assert.Equal("", Take(transport));
+        client.DataReceived("250 ok\r\n550 no such user\r\n554 no valid recipients\r\n"u8);
+        DeferredAssert.FailureResultOf(second, typeof(SmtpException));
+        // The second stopped after MAIL: the server may still hold its sender, so RSET first.
+        Assert.Equal("RSET\r\n", Take(transport));
+        client.DataReceived("250 reset\r\n"u8);
+        Assert.Equal("MAIL FROM:<ada@example.org>\r\nRCPT TO:<carl@example.org>\r\nDATA\r\n", Take(transport));
+        client.DataReceived("250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        Assert.EndsWith("\r\n.\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<dan@example.org>\r\nDATA\r\n", Take(transport), StringComparison.Ordinal);
+        // A refused message (5xx to its ".") fails alone; the one pipelined behind it goes on.
+        client.DataReceived("554 5.7.1 rejected\r\n250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        var refused = DeferredAssert.FailureResultOf(third, typeof(SmtpException)).Value;
+        Assert.Equal(554, ((SmtpException)refused).Reply!.Code);
+        // Nothing queued behind the fourth: its "." ends the write.
+        Assert.EndsWith("\r\n.\r\n", Take(transport), StringComparison.Ordinal);
+        client.DataReceived("250 queued\r\n"u8);
+        DeferredAssert.SuccessResultOf(fourth);
+        client.Quit();
+        Assert.Equal("QUIT\r\n", Take(transport));
+    }
+
+    [Fact]
+    public void ConnectionLost_WithAMessagePipelinedBehindAnother_FailsBoth()
+    {
+        var client = new EsmtpClient(Clock, new SendMailOptions { HeloName = "me.test" });
+        var (_, transport) = Connect(client);
+        client.DataReceived("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"u8);
+        var first = client.Send("ada@example.org", ["bob@example.org"], NewMessage());
+        var second = client.Send("ada@example.org", ["carl@example.org"], NewMessage());
+        client.DataReceived("250 ok\r\n250 ok\r\n354 go\r\n"u8);
+        Assert.EndsWith("DATA\r\n", Take(transport), StringComparison.Ordinal);
+        // The first's "." was written but not answered: it is not reported as sent.
+        client.ConnectionLost(new Failure(new ConnectionLostException()));
+        DeferredAssert.FailureResultOf(first, typeof(SmtpException));
+        DeferredAssert.FailureResultOf(second, typeof(SmtpException));
+        Assert.Equal(0, client.Pending);
+    }
+
+    [Fact]
     public void EveryRecipientRefused_FailsAndSendsNoMessage()
     {
         var (client, transport) = Connect("nobody@example.org");

@@ -5,7 +5,7 @@ using AsyncCore.Testing;
 
 namespace AsyncCore.Mail.Tests;
 
-/// <summary><see cref="SmtpSender"/>: reused connections with RSET, a pool, retries on connection failures only.</summary>
+/// <summary><see cref="SmtpSender"/>: reused connections, a pool, retries on connection failures only.</summary>
 public sealed class SmtpSenderTests : ReactorTestBase
 {
     private sealed class CountingServerFactory(IReactorTime clock, IMailDelivery delivery) : EsmtpServerFactory(clock, delivery)
