@@ -34,7 +34,7 @@ public sealed class EventLoopReactor : NetworkReactorBase
     // default sockets answered one connection faster than this loop). A request/response peer answers within tens of
     // microseconds; 50 µs is EpollReactor's polling window for the same reason.
     private static readonly TimeSpan s_spinWindow = TimeSpan.FromMicroseconds(50);
-    private static readonly long s_spinTicks = 50 * Stopwatch.Frequency / 1_000_000;
+    private static readonly long s_spinTicks = s_spinWindow.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
     private readonly SpinPolicy _spinPolicy;
     private bool _spinPays;
 
