@@ -12,7 +12,7 @@ public enum SpinPolicy
     /// call) within the 50 µs window, or the last spin found some (on <c>EpollReactor</c>, only after a pass with I/O). A
     /// reactor that is idle, or whose traffic is sparse, stops spinning after one unanswered spin and only sleeps; a
     /// stream or a fast request/response exchange keeps it spinning. <c>EventLoopReactor</c> also stops spinning for 100 ms
-    /// when a yield lost its core to another thread for longer than the window (a busy core). The default.
+    /// when a yield lost its core to another thread for a millisecond (a busy core). The default.
     /// </summary>
     Adaptive,
 

@@ -42,6 +42,11 @@ public sealed class EventLoopReactor : NetworkReactorBase
     // shared with a busy thread, every spin costs that thread's time slice (measured with a CPU hog beside a 1-connection
     // echo: p50 3.7 ms instead of 0.13 ms sleeping, as raw .NET default sockets whose pool worker yields the same way).
     private static readonly long s_holdOffTicks = Stopwatch.Frequency / 10;
+
+    // A yield longer than this lost the core to another thread's time slice (milliseconds). Shorter ones are the engine
+    // thread's post or the machine's noise: with 50 µs here, a loaded but hog-free core held the spin off most of the
+    // time (3 futex calls per message, 0.59-0.80x raw default) where 1 ms kept it (0.02-0.46, 0.91-1.14x).
+    private static readonly long s_lostCoreTicks = Stopwatch.Frequency / 1000;
     private long _spinHeldOffUntil;
 
     /// <summary>Creates a reactor; it does nothing until <see cref="Run"/>.</summary>
@@ -192,12 +197,11 @@ public sealed class EventLoopReactor : NetworkReactorBase
             spinner.SpinOnce(sleep1Threshold: -1);
             var before = now;
             now = Stopwatch.GetTimestamp();
-            if (now - before > s_spinTicks && _spinPolicy == SpinPolicy.Adaptive)
+            if (now - before > s_lostCoreTicks && _spinPolicy == SpinPolicy.Adaptive)
             {
-                // One yield outlasted the whole window: another thread (not only the engine's short post) had this core,
-                // for a time slice of milliseconds. Each yield would hand it over again and push this thread back in the
-                // scheduler's queue, whereas a thread woken from sleep gets the core back promptly: so sleep, and do not
-                // spin again for a while.
+                // One yield lasted a millisecond: another thread (not the engine's short post) had this core for a time
+                // slice. Each yield would hand it over again and push this thread back in the scheduler's queue, whereas a
+                // thread woken from sleep gets the core back promptly: so sleep, and do not spin again for a while.
                 _spinPays = false;
                 _spinHeldOffUntil = now + s_holdOffTicks;
                 break;
