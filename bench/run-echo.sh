@@ -13,14 +13,14 @@
 #   generator used >= BUSY_PCT % of its core in most rounds is flagged "client-bound" (it measures the client).
 #
 # Servers: Twisted (epoll reactor, TCP_NODELAY), raw System.Net.Sockets with default settings and with
-# DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, AsyncCore EventLoopReactor, and AsyncCore EpollReactor with its
-# default adaptive polling before sleep and with polling off (ReactorOptions.SpinBeforeSleep). AsyncCore runs with
-# default process settings.
+# DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, AsyncCore EventLoopReactor (default adaptive spin before sleep;
+# ONLY=...,eventloop-nospin adds it without), and AsyncCore EpollReactor with its default adaptive polling before sleep
+# and with polling off (ReactorOptions.SpinBeforeSleep). AsyncCore runs with default process settings.
 #
 # Usage: bash bench/run-echo.sh [SECONDS=5] [ROUNDS=5]      markdown tables on stdout, every measurement on stderr
 # Environment: SERVER_WARM=5 (s), CLIENT_WARM=1 (s of unrecorded traffic per measurement, after connecting),
-#   BULK_MB=1024 (0: no bulk), ONLY=key,key (servers to run: twisted,raw,raw-inline,eventloop,epoll,epoll-nospin,
-#   epoll-always), PORT=47001 (first port), SERVER_CORE=0, CLIENT_CORE=1, BUSY_PCT=90, LOG=file (raw lines, default
+#   BULK_MB=1024 (0: no bulk), ONLY=key,key (servers to run: twisted,raw,raw-inline,eventloop,eventloop-nospin,epoll,
+#   epoll-nospin,epoll-always), PORT=47001 (first port), SERVER_CORE=0, CLIENT_CORE=1, BUSY_PCT=90, LOG=file (raw lines, default
 #   bench/results-net-raw.log).
 # Time: about (servers x 2 x ROUNDS x (SECONDS + CLIENT_WARM + 1)) + bulk; 5 s x 5 rounds: about 8 minutes.
 set -euo pipefail
@@ -53,6 +53,7 @@ catalog=(
   "raw|raw .NET (default)|dotnet $servers raw-echo PORT|dotnet $servers raw-sink PORT"
   "raw-inline|raw .NET (inline completions)|env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet $servers raw-echo PORT|env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet $servers raw-sink PORT"
   "eventloop|AsyncCore EventLoopReactor|dotnet $servers asynccore-echo PORT|dotnet $servers asynccore-sink PORT"
+  "eventloop-nospin|AsyncCore EventLoopReactor (no spin)|dotnet $servers asynccore-echo PORT never|dotnet $servers asynccore-sink PORT never"
   "epoll|AsyncCore EpollReactor (adaptive spin, default)|dotnet $servers asynccore-epoll-echo PORT adaptive|dotnet $servers asynccore-epoll-sink PORT adaptive"
   "epoll-nospin|AsyncCore EpollReactor (no spin)|dotnet $servers asynccore-epoll-echo PORT never|dotnet $servers asynccore-epoll-sink PORT never"
   "epoll-always|AsyncCore EpollReactor (always spin)|dotnet $servers asynccore-epoll-echo PORT always|dotnet $servers asynccore-epoll-sink PORT always"

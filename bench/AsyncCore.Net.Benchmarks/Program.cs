@@ -13,7 +13,8 @@ using AsyncCore.Transports;
 //   asynccore-sink PORT   reads until end of stream, then answers the byte count (8 bytes, big-endian) and closes
 //   raw-sink PORT         the same with raw sockets
 //   asynccore-epoll-sink PORT   the sink on EpollReactor
-// The EpollReactor servers take an optional third argument, the SpinBeforeSleep policy: adaptive (default), never, always.
+// The AsyncCore servers (both reactors) take an optional third argument, the SpinBeforeSleep policy: adaptive (default),
+// never, always.
 if (args.Length is < 2 or > 3 || !int.TryParse(args[1], out var port))
 {
     Console.Error.WriteLine("usage: AsyncCore.Net.Benchmarks asynccore-echo|asynccore-epoll-echo|raw-echo|asynccore-sink|asynccore-epoll-sink|raw-sink PORT [adaptive|never|always]");

@@ -1,21 +1,27 @@
 namespace AsyncCore.Reactor;
 
 /// <summary>
-/// Whether a readiness reactor (<c>EpollReactor</c>) keeps polling for I/O a little while (50 µs) after a pass that
-/// handled socket events, before it sleeps: see <see cref="ReactorOptions.SpinBeforeSleep"/>.
+/// Whether a reactor keeps looking for work a little while (50 µs) before it sleeps: <c>EpollReactor</c> polls for I/O
+/// after a pass that handled socket events, <c>EventLoopReactor</c> waits for the next thread call (an I/O completion,
+/// mostly) with yields. See <see cref="ReactorOptions.SpinBeforeSleep"/>.
 /// </summary>
 public enum SpinPolicy
 {
     /// <summary>
-    /// Polls only while polling pays: after a pass with I/O, when the last sleep ended with I/O within the polling window
-    /// or the last poll found some. A reactor that is idle, or whose traffic is sparse, stops polling after one
-    /// unanswered poll and only sleeps; a stream or a fast request/response exchange keeps it polling. The default.
+    /// Spins only while spinning pays: when the last sleep was ended by work (I/O, or on <c>EventLoopReactor</c> a thread
+    /// call) within the 50 µs window, or the last spin found some (on <c>EpollReactor</c>, only after a pass with I/O). A
+    /// reactor that is idle, or whose traffic is sparse, stops spinning after one unanswered spin and only sleeps; a
+    /// stream or a fast request/response exchange keeps it spinning. <c>EventLoopReactor</c> also stops spinning for 100 ms
+    /// when a yield lost its core to another thread for a millisecond (a busy core). The default.
     /// </summary>
     Adaptive,
 
-    /// <summary>Never polls: the reactor sleeps in <c>epoll_wait</c> as soon as it has nothing to do (least CPU, more wake-ups).</summary>
+    /// <summary>Never spins: the reactor sleeps (in <c>epoll_wait</c>, or on its event) as soon as it has nothing to do (least CPU, more wake-ups).</summary>
     Never,
 
-    /// <summary>Polls after every pass that handled I/O (lowest latency under load; up to 50 µs of CPU per pass when traffic is sparse).</summary>
+    /// <summary>
+    /// Spins before every sleep (on <c>EpollReactor</c>, after every pass that handled I/O): lowest latency under load; up
+    /// to 50 µs of CPU per pass when traffic is sparse.
+    /// </summary>
     Always,
 }
