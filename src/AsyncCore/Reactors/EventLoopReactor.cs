@@ -25,40 +25,22 @@ public sealed class EventLoopReactor : NetworkReactorBase
     private readonly ReactorLifetime _lifetime;
     private int _sleeping;
 
-    // How long the loop waits for work with yields (SpinWait) instead of sleeping, when spinning pays
-    // (ReactorOptions.SpinBeforeSleep). I/O completes on the runtime's socket engine thread, which posts to this loop; a
-    // loop asleep on the event must then be woken: a futex wake on the engine thread and a futex wait here, about a
-    // tenth of the server's CPU per message at one connection (perf, issue 17). A loop that yields instead is runnable
-    // when the post comes, so the engine thread signals nothing, and on a shared core the yields hand the core to the
-    // engine thread as soon as it is woken (the runtime's own thread pool waits for work the same way, which is how raw
-    // default sockets answered one connection faster than this loop). A request/response peer answers within tens of
-    // microseconds; 50 µs is EpollReactor's polling window for the same reason.
-    private static readonly TimeSpan s_spinWindow = TimeSpan.FromMicroseconds(50);
-    private static readonly long s_spinTicks = s_spinWindow.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-    private readonly SpinPolicy _spinPolicy;
-    private bool _spinPays;
-
-    // After a spin lost the core to another thread (Adaptive only), no spinning before this Stopwatch timestamp: on a core
-    // shared with a busy thread, every spin costs that thread's time slice (measured with a CPU hog beside a 1-connection
-    // echo: p50 3.7 ms instead of 0.13 ms sleeping, as raw .NET default sockets whose pool worker yields the same way).
-    private static readonly long s_holdOffTicks = Stopwatch.Frequency / 10;
-
-    // A yield longer than this lost the core to another thread's time slice (milliseconds). Shorter ones are the engine
-    // thread's post or the machine's noise: with 50 µs here, a loaded but hog-free core held the spin off most of the
-    // time (3 futex calls per message, 0.59-0.80x raw default) where 1 ms kept it (0.02-0.46, 0.91-1.14x).
-    private static readonly long s_lostCoreTicks = Stopwatch.Frequency / 1000;
-    private long _spinHeldOffUntil;
+    // Waits for the next thread call with yields before sleeping (ThreadCallSpin): I/O completes on the runtime's socket
+    // engine thread, which posts to this loop, and a loop asleep on the event must then be woken by a futex.
+    private readonly ThreadCallSpin _spin;
+    private readonly Func<bool> _hasCalls;
 
     /// <summary>Creates a reactor; it does nothing until <see cref="Run"/>.</summary>
     public EventLoopReactor(ReactorOptions? options = null) : base(options)
     {
         SynchronizationContext = new ReactorSynchronizationContext(this);
-        _spinPolicy = options?.SpinBeforeSleep ?? SpinPolicy.Adaptive;
+        _spin = new ThreadCallSpin(options?.SpinBeforeSleep ?? SpinPolicy.Adaptive);
+        _hasCalls = () => HasPendingThreadCalls;
         _lifetime = new ReactorLifetime(this, _wake.Dispose);
     }
 
     /// <summary>How many times the loop spun before sleeping (<see cref="ReactorOptions.SpinBeforeSleep"/>): for tests.</summary>
-    internal long Spins { get; private set; }
+    internal long Spins => _spin.Spins;
 
     /// <summary>The context installed on the reactor thread while the loop runs.</summary>
     public SynchronizationContext SynchronizationContext { get; }
@@ -135,7 +117,7 @@ public sealed class EventLoopReactor : NetworkReactorBase
             // interlocked write the producers would then see).
             return;
         }
-        if (limit is null && (_spinPolicy == SpinPolicy.Always || (_spinPolicy == SpinPolicy.Adaptive && _spinPays)) && SpinForWork())
+        if (limit is null && _spin.ShouldSpin && _spin.Spin(_hasCalls, ComputeTimeout()))
         {
             return;
         }
@@ -150,69 +132,14 @@ public sealed class EventLoopReactor : NetworkReactorBase
         if (timeout != TimeSpan.Zero)
         {
             var milliseconds = timeout is { } t ? (int)Math.Min(Math.Ceiling(t.TotalMilliseconds), int.MaxValue - 1) : Timeout.Infinite;
-            var adaptive = limit is null && _spinPolicy == SpinPolicy.Adaptive;
-            var sleptAt = adaptive ? Stopwatch.GetTimestamp() : 0;
-            var woken = _wake.Wait(milliseconds);
-            if (adaptive && woken)
+            var sleptAt = limit is null ? _spin.SleepStarts() : 0;
+            if (_wake.Wait(milliseconds))
             {
-                // Woken by a thread call (I/O, mostly): spinning would have caught it when it came within the window.
-                var wokeAt = Stopwatch.GetTimestamp();
-                _spinPays = wokeAt - sleptAt <= s_spinTicks && wokeAt >= _spinHeldOffUntil;
+                // Woken by a thread call (I/O, mostly).
+                _spin.Woke(sleptAt);
             }
         }
         Volatile.Write(ref _sleeping, 0);
-    }
-
-    /// <summary>
-    /// Waits up to the spin window (and no longer than the next timer) for a thread call without sleeping: the loop stays
-    /// runnable, so a producer's <see cref="WakeUp"/> has nothing to signal. Returns true when one came.
-    /// </summary>
-    private bool SpinForWork()
-    {
-        var timeout = ComputeTimeout();
-        if (timeout == TimeSpan.Zero)
-        {
-            return true;
-        }
-        Spins++;
-        // The window ends early when a timer falls due within it: the pass must run it.
-        var timerFirst = timeout < s_spinWindow;
-        var window = timerFirst ? timeout!.Value.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond : s_spinTicks;
-        var now = Stopwatch.GetTimestamp();
-        var deadline = now + window;
-        var spinner = default(SpinWait);
-        // SpinWait yields the thread (sched_yield) on a single processor, or once its short busy phase is over on
-        // several: the thread that must run to post the work (the socket engine's, often on the same core) gets the core.
-        while (!HasPendingThreadCalls)
-        {
-            if (now >= deadline)
-            {
-                if (!timerFirst)
-                {
-                    // Nothing came within the window: sleep from now on until a sleep shows that spinning would pay again.
-                    _spinPays = false;
-                }
-                return timerFirst;
-            }
-            spinner.SpinOnce(sleep1Threshold: -1);
-            var before = now;
-            now = Stopwatch.GetTimestamp();
-            if (now - before > s_lostCoreTicks && _spinPolicy == SpinPolicy.Adaptive)
-            {
-                // One yield lasted a millisecond: another thread (not the engine's short post) had this core for a time
-                // slice. Each yield would hand it over again and push this thread back in the scheduler's queue, whereas a
-                // thread woken from sleep gets the core back promptly: so sleep, and do not spin again for a while.
-                _spinPays = false;
-                _spinHeldOffUntil = now + s_holdOffTicks;
-                break;
-            }
-        }
-        if (!HasPendingThreadCalls)
-        {
-            return false;
-        }
-        _spinPays = now >= _spinHeldOffUntil;
-        return true;
     }
 
     /// <summary>
