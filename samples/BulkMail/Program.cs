@@ -57,6 +57,7 @@ internal static class BulkMail
             OnResult = result => bounded.Count(result.Sent, result.Error),
         });
         sender.Close();
+        bounded.Report();
         Console.WriteLine($"SendToEach: {summary}");
         Console.WriteLine($"the server received {mailbox.Messages} messages");
 

@@ -113,8 +113,9 @@ public sealed class SampleTests
 
         Assert.True(code == 0, string.Join('\n', lines) + errors);
         Assert.Contains("DeferredList: 196 delivered, 4 refused", lines);
-        Assert.Contains("Cooperator: 196 delivered, 4 refused", lines);
-        Assert.Contains("  Cooperator: 200/200", lines);
+        Assert.Contains("SendToEach: 196 delivered, 4 refused", lines);
+        Assert.Contains("  SendToEach: 200/200", lines);
+        Assert.Contains("SendToEach: 200 messages: 196 sent, 4 failed; 196 recipients accepted, 4 refused", lines);
         Assert.Equal("the server received 392 messages", lines[^1]);
         Assert.DoesNotContain("Unhandled error", errors, StringComparison.Ordinal);
     }
