@@ -13,24 +13,11 @@ namespace AsyncCore.Tests.Reactors;
 /// </summary>
 public class EpollSpinTests
 {
-    /// <summary>Sends <paramref name="messages"/> one at a time, far apart, and waits for each echo.</summary>
-    private static async Task<long> SparseEchoes(SpinPolicy policy, int messages)
+    /// <summary>Sparse echoes; returns how many times the loop polled before sleeping.</summary>
+    private static Task<long> SparseEchoes(SpinPolicy policy, int messages)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "EpollReactor is Linux only");
-        using var net = new RunningReactor(epoll: true, new ReactorOptions { SpinBeforeSleep = policy });
-        var port = await net.Run(() => net.Reactor.ListenTcp(0, new ServerFactory(() => new EchoProtocol()), interfaceAddress: "127.0.0.1"));
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync((IPEndPoint)port.GetHost(), TestContext.Current.CancellationToken);
-        var buffer = new byte[1];
-        for (var i = 0; i < messages; i++)
-        {
-            // Far apart compared with the 50 µs polling window: a poll after each echo finds nothing.
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-            await client.SendAsync(new byte[] { (byte)i }, TestContext.Current.CancellationToken);
-            Assert.Equal(1, await client.ReceiveAsync(buffer, TestContext.Current.CancellationToken));
-            Assert.Equal((byte)i, buffer[0]);
-        }
-        return await net.Run(() => OperatingSystem.IsLinux() ? ((EpollReactor)net.Reactor).Polls : 0);
+        return Reactors.SparseEchoes.Run(epoll: true, policy, messages, reactor => OperatingSystem.IsLinux() ? ((EpollReactor)reactor).Polls : 0);
     }
 
     [Fact]

@@ -16,24 +16,9 @@ public class EventLoopSpinTests
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
 
-    /// <summary>Sends <paramref name="messages"/> one at a time, far apart, and waits for each echo; returns the spins.</summary>
-    private static async Task<long> SparseEchoes(SpinPolicy policy, int messages)
-    {
-        using var net = new RunningReactor(epoll: false, new ReactorOptions { SpinBeforeSleep = policy });
-        var port = await net.Run(() => net.Reactor.ListenTcp(0, new ServerFactory(() => new EchoProtocol()), interfaceAddress: "127.0.0.1"));
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync((IPEndPoint)port.GetHost(), TestContext.Current.CancellationToken);
-        var buffer = new byte[1];
-        for (var i = 0; i < messages; i++)
-        {
-            // Far apart compared with the 50 µs spin window: a spin after each echo finds nothing.
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-            await client.SendAsync(new byte[] { (byte)i }, TestContext.Current.CancellationToken);
-            Assert.Equal(1, await client.ReceiveAsync(buffer, TestContext.Current.CancellationToken));
-            Assert.Equal((byte)i, buffer[0]);
-        }
-        return await net.Run(() => ((EventLoopReactor)net.Reactor).Spins);
-    }
+    /// <summary>Sparse echoes; returns how many times the loop spun before sleeping.</summary>
+    private static Task<long> SparseEchoes(SpinPolicy policy, int messages) =>
+        Reactors.SparseEchoes.Run(epoll: false, policy, messages, reactor => ((EventLoopReactor)reactor).Spins);
 
     [Fact]
     public async Task Always_SpinsBeforeSleeping()
