@@ -69,7 +69,14 @@ internal sealed class RunnerProcess : IDisposable
     public async Task<int> WaitForExit()
     {
         using var timeout = new CancellationTokenSource(Patience);
-        await _process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The runner did not exit within {Patience.TotalSeconds} s. Output: {Stdout} Errors: {string.Join("\n", _stderr)}");
+        }
         _process.WaitForExit(); // flushes the redirected output
         return _process.ExitCode;
     }
