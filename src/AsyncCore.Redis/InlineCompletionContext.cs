@@ -15,6 +15,29 @@ internal sealed class InlineCompletionContext : SynchronizationContext
     {
     }
 
+    /// <summary>
+    /// Runs <paramref name="continuation"/> on the thread that completes <paramref name="task"/> (at once when it is
+    /// already complete).
+    /// </summary>
+    public static void OnCompleted(Task task, Action continuation)
+    {
+        if (task.IsCompleted)
+        {
+            continuation();
+            return;
+        }
+        var previous = Current;
+        SetSynchronizationContext(Instance);
+        try
+        {
+            task.GetAwaiter().UnsafeOnCompleted(continuation);
+        }
+        finally
+        {
+            SetSynchronizationContext(previous);
+        }
+    }
+
     public override void Post(SendOrPostCallback d, object? state) => d(state);
 
     public override void Send(SendOrPostCallback d, object? state) => d(state);

@@ -35,16 +35,44 @@ internal sealed class QueuedCommands
         return tasks;
     }
 
-    /// <summary>Waits for every task, whatever its outcome: each command's Deferred reports its own error.</summary>
-    public static async Task WhenAllSettled(Task[] tasks)
+    /// <summary>
+    /// A task that completes (successfully) once every one of <paramref name="tasks"/> has, whatever its outcome: each
+    /// command's Deferred reports its own error.
+    /// </summary>
+    /// <remarks>
+    /// Not <see cref="Task.WhenAll(Task[])"/>: the multiplexer's tasks run their continuations asynchronously, so WhenAll
+    /// queues one thread-pool item per command of the batch. The replies of one connection complete in order, so waiting
+    /// for the last one (on the completing thread) is nearly always enough; the earlier ones are checked then, and any
+    /// still running is waited for the same way.
+    /// </remarks>
+    public static Task<object?> WhenAllSettled(Task[] tasks)
     {
-        try
+        var settled = new AllSettled(tasks);
+        settled.WaitForLastRunning();
+        return settled.Task;
+    }
+
+    private sealed class AllSettled(Task[] tasks)
+    {
+        private readonly TaskCompletionSource<object?> _done = new();
+        private int _unchecked = tasks.Length;
+
+        public Task<object?> Task => _done.Task;
+
+        /// <summary>Finds the last task still running and waits for it; completes when there is none.</summary>
+        public void WaitForLastRunning()
         {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RedisException or OperationCanceledException or InvalidOperationException or ArgumentException)
-        {
-            // Reported by the commands' own Deferreds.
+            while (_unchecked > 0)
+            {
+                var task = tasks[_unchecked - 1];
+                if (!task.IsCompleted)
+                {
+                    InlineCompletionContext.OnCompleted(task, WaitForLastRunning);
+                    return;
+                }
+                _unchecked--;
+            }
+            _done.TrySetResult(null);
         }
     }
 

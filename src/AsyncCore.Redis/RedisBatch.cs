@@ -59,14 +59,13 @@ public sealed class RedisBatch
         ThrowIfExecuted();
         _executed = true;
         return _client.Track(
-            async db =>
+            db =>
             {
                 var batch = db.CreateBatch();
                 var queued = _queued.Start(batch);
                 batch.Execute();
                 // Delivered together, in order, once the last reply is in.
-                await QueuedCommands.WhenAllSettled(queued).ConfigureAwait(false);
-                return (object?)null;
+                return QueuedCommands.WhenAllSettled(queued);
             },
             result =>
             {

@@ -46,27 +46,10 @@ internal sealed class ReplyPump
     {
         var reply = new PendingReply<TRaw, T>(this, task, map);
         _pending.Enqueue(reply);
-        if (task.IsCompleted)
-        {
-            reply.MarkCompleted();
-        }
-        else
-        {
-            // Registered under a context whose Post runs inline: the completing thread (the multiplexer's reader)
-            // then marks the reply itself. A context-free continuation of a task completed with
-            // RunContinuationsAsynchronously would first be queued to the thread pool: one more thread switch per
-            // reply before the hand-over to the reactor.
-            var previous = SynchronizationContext.Current;
-            SynchronizationContext.SetSynchronizationContext(InlineCompletionContext.Instance);
-            try
-            {
-                task.GetAwaiter().UnsafeOnCompleted(reply.MarkCompleted);
-            }
-            finally
-            {
-                SynchronizationContext.SetSynchronizationContext(previous);
-            }
-        }
+        // On the completing thread (the multiplexer's reader): a context-free continuation of a task completed with
+        // RunContinuationsAsynchronously would first be queued to the thread pool, one more thread switch per reply
+        // before the hand-over to the reactor.
+        InlineCompletionContext.OnCompleted(task, reply.MarkCompleted);
         return reply.Deferred;
     }
 
