@@ -24,8 +24,12 @@ var cores = Environment.ProcessorCount;
 Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | min-max | vs direct | vs direct async |");
 Console.WriteLine($"|---|---|---:|---|---:|---:|---:|---:|");
 
-// The reactor a user gets by default (EpollReactor on Linux); ASYNCCORE_REACTOR=eventloop measures the portable one.
-using var reactor = ReactorFactory.Create();
+// The reactor a user gets by default (EpollReactor on Linux); ASYNCCORE_REACTOR=eventloop measures the portable one, and
+// ASYNCCORE_BENCH_SPIN=never|adaptive|always its ReactorOptions.SpinBeforeSleep (default: adaptive, the library's).
+var spin = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_SPIN") is { Length: > 0 } named
+    ? Enum.Parse<SpinPolicy>(named, ignoreCase: true)
+    : SpinPolicy.Adaptive;
+using var reactor = ReactorFactory.Create(ReactorKind.Default, new ReactorOptions { SpinBeforeSleep = spin });
 using var reactorThread = reactor.RunInBackground();
 
 if (which is "all" or "sqlite")

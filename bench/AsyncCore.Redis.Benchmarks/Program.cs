@@ -4,10 +4,12 @@
 //   dotnet run -c Release --project bench/AsyncCore.Redis.Benchmarks -- [seconds per run] [rounds]
 //   ... -- SECONDS 0 ac|se GET|SET "in flight"|"batches of 100" IN_FLIGHT     (one runner alone, for a profiler)
 //
-// ASYNCCORE_REDIS names the server (eval "$(bash eng/services.sh start-redis)"). See bench/README-redis.md.
+// ASYNCCORE_REDIS names the server (eval "$(bash eng/services.sh start-redis)"). ASYNCCORE_BENCH_SPIN=never|adaptive|always
+// sets the reactor's ReactorOptions.SpinBeforeSleep (default: adaptive, the library's). See bench/README-redis.md.
 using System.Diagnostics;
 using System.Globalization;
 using AsyncCore;
+using AsyncCore.Reactor;
 using AsyncCore.Reactors;
 using AsyncCore.Redis;
 using StackExchange.Redis;
@@ -26,7 +28,11 @@ RedisKey key = "bench:key";
 RedisValue value = new string('x', 16);
 
 // The reactor a user gets by default (EpollReactor on Linux); ASYNCCORE_REACTOR=eventloop measures the portable one.
-using var reactor = ReactorFactory.Create();
+var spin = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_SPIN") is { Length: > 0 } named
+    ? Enum.Parse<SpinPolicy>(named, ignoreCase: true)
+    : SpinPolicy.Adaptive;
+Console.WriteLine($"# SpinBeforeSleep: {spin}");
+using var reactor = ReactorFactory.Create(ReactorKind.Default, new ReactorOptions { SpinBeforeSleep = spin });
 using var reactorThread = reactor.RunInBackground();
 var client = await OnReactor(() => RedisClient.Connect(reactor, server));
 // Direct StackExchange.Redis gets a multiplexer of its own, so that neither side queues behind the other's commands.

@@ -48,9 +48,10 @@ public sealed class ReactorOptions
 
     /// <summary>
     /// Whether the reactor keeps looking for work for up to 50 µs before it sleeps. <c>EpollReactor</c> polls for I/O
-    /// (<c>epoll_wait</c> with a zero timeout) after a pass that handled socket events; <c>EventLoopReactor</c> waits for
-    /// the next thread call (the socket engine posts each I/O completion as one) with yields instead of sleeping on its
-    /// event. Either spares a peer that answers or streams within microseconds the cost of waking the reactor (a futex or
+    /// (<c>epoll_wait</c> with a zero timeout) after a pass that handled socket events; both reactors wait for the next
+    /// thread call (on <c>EventLoopReactor</c> the socket engine posts each I/O completion as one; on either, a Redis
+    /// reply or a database result comes as one) with yields instead of sleeping (<c>EpollReactor</c> polls its sockets
+    /// meanwhile). Either spares a peer that answers or streams within microseconds the cost of waking the reactor (a futex or
     /// cross-CPU wake-up, expensive in a VM: bulk transfers ran 0.7x without it on <c>EpollReactor</c>), and costs that CPU
     /// when nothing comes. Default <see cref="SpinPolicy.Adaptive"/>: spins only while spinning has been finding work,
     /// so an idle or lightly loaded reactor does not burn CPU.

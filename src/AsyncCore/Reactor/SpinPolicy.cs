@@ -2,17 +2,18 @@ namespace AsyncCore.Reactor;
 
 /// <summary>
 /// Whether a reactor keeps looking for work a little while (50 µs) before it sleeps: <c>EpollReactor</c> polls for I/O
-/// after a pass that handled socket events, <c>EventLoopReactor</c> waits for the next thread call (an I/O completion,
-/// mostly) with yields. See <see cref="ReactorOptions.SpinBeforeSleep"/>.
+/// after a pass that handled socket events, and both wait for the next thread call (an I/O completion on
+/// <c>EventLoopReactor</c>, a reply handed over by another thread on either) with yields. See
+/// <see cref="ReactorOptions.SpinBeforeSleep"/>.
 /// </summary>
 public enum SpinPolicy
 {
     /// <summary>
-    /// Spins only while spinning pays: when the last sleep was ended by work (I/O, or on <c>EventLoopReactor</c> a thread
-    /// call) within the 50 µs window, or the last spin found some (on <c>EpollReactor</c>, only after a pass with I/O). A
-    /// reactor that is idle, or whose traffic is sparse, stops spinning after one unanswered spin and only sleeps; a
-    /// stream or a fast request/response exchange keeps it spinning. <c>EventLoopReactor</c> also stops spinning for 100 ms
-    /// when a yield lost its core to another thread for a millisecond (a busy core). The default.
+    /// Spins only while spinning pays: when the last sleep was ended by work (I/O, or a thread call) within the 50 µs
+    /// window, or the last spin found some (<c>EpollReactor</c> polls for I/O only after a pass with I/O). A reactor that
+    /// is idle, or whose traffic is sparse, stops spinning after one unanswered spin and only sleeps; a stream or a fast
+    /// request/response exchange keeps it spinning. The wait for a thread call also stops for 100 ms when a yield lost
+    /// its core to another thread for a millisecond (a busy core). The default.
     /// </summary>
     Adaptive,
 

@@ -39,6 +39,12 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
     private static readonly long s_pollBeforeSleepTicks = 50 * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
     private readonly SpinPolicy _spinPolicy;
     private bool _spinPays;
+    // Waits for the next thread call with yields before sleeping, polling the sockets meanwhile (ThreadCallSpin): a
+    // reactor whose work comes from other threads (Redis replies, database results) is then runnable when the call
+    // comes, so the poster needs no eventfd write and this thread no return from the kernel's sleep.
+    private readonly ThreadCallSpin _callSpin;
+    private readonly Func<bool> _pollOrCalls;
+    private int _spunCount;
     private readonly ReactorLifetime _lifetime;
 
     /// <summary>Creates the reactor; it does nothing until <see cref="Run"/>.</summary>
@@ -51,6 +57,8 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
         }
         SynchronizationContext = new ReactorSynchronizationContext(this);
         _spinPolicy = options?.SpinBeforeSleep ?? SpinPolicy.Adaptive;
+        _callSpin = new ThreadCallSpin(_spinPolicy);
+        _pollOrCalls = () => HasPendingThreadCalls || (_spunCount = EpollNative.Wait(_epoll, _events, 0)) > 0;
         _epoll = EpollNative.CreateEpoll();
         _wake = EpollNative.CreateEventFd();
         EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn, WakeToken);
@@ -62,6 +70,9 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
 
     /// <summary>How many times the loop polled before sleeping (<see cref="ReactorOptions.SpinBeforeSleep"/>): for tests.</summary>
     internal long Polls { get; private set; }
+
+    /// <summary>How many times the loop waited for a thread call before sleeping: for tests.</summary>
+    internal long CallSpins => _callSpin.Spins;
 
     /// <summary>
     /// The receive buffer all readiness transports share: callbacks run one at a time on this thread, so one buffer
@@ -101,7 +112,8 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
     {
         FlushDirty();
         var count = 0;
-        if (_hadIo && _dirty.Count == 0 && (_spinPolicy == SpinPolicy.Always || (_spinPolicy == SpinPolicy.Adaptive && _spinPays)))
+        var polled = _hadIo && _dirty.Count == 0 && (_spinPolicy == SpinPolicy.Always || (_spinPolicy == SpinPolicy.Adaptive && _spinPays));
+        if (polled)
         {
             Polls++;
             var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + s_pollBeforeSleepTicks;
@@ -113,8 +125,16 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             // Adaptive: a poll that found nothing stops the polling until a sleep shows that it would have paid again.
             _spinPays = count > 0;
         }
-        long sleptAt = 0, wokeAt = 0;
-        if (count == 0)
+        // True when the wait for a thread call found one, or socket events, or a timer due: no sleep then.
+        var woken = false;
+        if (!polled && _dirty.Count == 0 && !HasPendingThreadCalls && _callSpin.ShouldSpin)
+        {
+            _spunCount = 0;
+            woken = _callSpin.Spin(_pollOrCalls, ComputeTimeout());
+            count = _spunCount;
+        }
+        long sleptAt = 0, wokeAt = 0, callSleptAt = 0;
+        if (count == 0 && !woken)
         {
             Interlocked.Exchange(ref _sleeping, 1);
             // Computed after announcing sleep: a thread call queued before the announcement did not signal, so it shows here.
@@ -123,6 +143,7 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             if (milliseconds != 0 && _spinPolicy == SpinPolicy.Adaptive)
             {
                 sleptAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                callSleptAt = sleptAt;
             }
             count = EpollNative.Wait(_epoll, _events, milliseconds);
             Volatile.Write(ref _sleeping, 0);
@@ -138,6 +159,8 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             if (token == WakeToken)
             {
                 EpollNative.Drain(_wake);
+                // Woken by a thread call: waiting for it with yields would have caught it when it came within the window.
+                _callSpin.Woke(callSleptAt);
                 continue;
             }
             _hadIo = true;

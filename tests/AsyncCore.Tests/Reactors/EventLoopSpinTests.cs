@@ -57,58 +57,6 @@ public class EventLoopSpinTests
     [Theory]
     [InlineData(SpinPolicy.Always)]
     [InlineData(SpinPolicy.Adaptive)]
-    [InlineData(SpinPolicy.Never)]
-    public void ThreadCallPingPong_EveryCallRunsOnceInOrder(SpinPolicy policy)
-    {
-        // A worker that waits for each call's answer before queueing the next hits every phase of the loop's wait: the
-        // spin, the moment between the spin and announcing sleep, and the sleep. A call queued in a gap the wake-up
-        // handshake missed would never run (the worker would wait for ever); a call run twice or out of order shows below.
-        using var reactor = new EventLoopReactor(new ReactorOptions { SpinBeforeSleep = policy });
-        var loop = new Thread(reactor.Run) { IsBackground = true, Name = "spin test reactor" };
-        loop.Start();
-        const int calls = 5000;
-        var seen = new List<int>(calls);
-        using var answered = new SemaphoreSlim(0);
-        for (var i = 0; i < calls; i++)
-        {
-            var n = i;
-            reactor.CallFromThread(() =>
-            {
-                seen.Add(n);
-                answered.Release();
-            });
-            Assert.True(answered.Wait(s_bound, TestContext.Current.CancellationToken), $"call {n} never ran");
-        }
-        reactor.CallFromThread(reactor.Stop);
-        Assert.True(loop.Join(s_bound));
-        Assert.Equal(Enumerable.Range(0, calls), seen);
-    }
-
-    [Fact]
-    public void Always_TimerFiresWhileThreadCallsKeepComing()
-    {
-        // A loop that keeps finding work in its spins must still run its timers each pass.
-        using var reactor = new EventLoopReactor(new ReactorOptions { SpinBeforeSleep = SpinPolicy.Always });
-        var loop = new Thread(reactor.Run) { IsBackground = true, Name = "spin test reactor" };
-        using var fired = new ManualResetEventSlim();
-        reactor.CallWhenRunning(() => reactor.CallLater(TimeSpan.FromMilliseconds(10), fired.Set));
-        loop.Start();
-        var deadline = DateTime.UtcNow + s_bound;
-        var fed = 0;
-        while (!fired.IsSet && DateTime.UtcNow < deadline)
-        {
-            reactor.CallFromThread(static () => { });
-            fed++;
-            Thread.SpinWait(50);
-        }
-        reactor.CallFromThread(reactor.Stop);
-        Assert.True(loop.Join(s_bound));
-        Assert.True(fired.IsSet, $"the timer did not fire while {fed} thread calls came");
-    }
-
-    [Theory]
-    [InlineData(SpinPolicy.Always)]
-    [InlineData(SpinPolicy.Adaptive)]
     public async Task PingPong_EchoesEveryByteInOrder(SpinPolicy policy)
     {
         // Tight request/response keeps a spinning loop finding completions in its spins: every byte must come back, in order.
