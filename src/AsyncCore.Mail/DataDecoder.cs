@@ -19,11 +19,15 @@ internal sealed class DataDecoder
     private State _state = State.LineStart;
 
     /// <summary>
-    /// Decodes <paramref name="data"/>, handing the message bytes to <paramref name="output"/>. Returns the number of
-    /// bytes consumed when the end marker was found (what follows belongs to the next command), or -1 when more is needed.
+    /// Decodes <paramref name="data"/>, handing the message bytes to <paramref name="output"/>, and returns the number
+    /// of bytes consumed. <paramref name="ended"/> says the end marker was found (what follows the bytes consumed belongs
+    /// to the next command). Otherwise fewer than all bytes are consumed only when <paramref name="output"/> returned
+    /// false (the receiver paused): decoding stops right after the bytes it was given, and the next call goes on from
+    /// the first byte not consumed, as if the data had been split there.
     /// </summary>
-    public int Decode(ReadOnlySpan<byte> data, Action<ReadOnlySpan<byte>> output)
+    public int Decode(ReadOnlySpan<byte> data, Func<ReadOnlySpan<byte>, bool> output, out bool ended)
     {
+        ended = false;
         var i = 0;
         while (i < data.Length)
         {
@@ -35,19 +39,26 @@ internal sealed class DataDecoder
                     var cr = data[i..].IndexOf((byte)'\r');
                     if (cr < 0)
                     {
-                        output(data[i..]);
-                        return -1;
+                        _ = output(data[i..]);
+                        return data.Length;
                     }
-                    output(data.Slice(i, cr + 1));
+                    var goOn = output(data.Slice(i, cr + 1));
                     i += cr + 1;
                     _state = State.Cr;
+                    if (!goOn)
+                    {
+                        return i;
+                    }
                     break;
                 }
                 case State.Cr:
                 {
                     var b = data[i++];
-                    output([b]);
                     _state = b switch { (byte)'\n' => State.LineStart, (byte)'\r' => State.Cr, _ => State.Middle };
+                    if (!output([b]))
+                    {
+                        return i;
+                    }
                     break;
                 }
                 case State.LineStart:
@@ -84,15 +95,19 @@ internal sealed class DataDecoder
                     if (data[i] == (byte)'\n')
                     {
                         _state = State.LineStart;
+                        ended = true;
                         return i + 1;
                     }
                     // ".\r" then something else: not the end; keep the CR (the dot is dropped as stuffing).
-                    output("\r"u8);
                     _state = State.Cr;
+                    if (!output("\r"u8))
+                    {
+                        return i;
+                    }
                     break;
                 }
             }
         }
-        return -1;
+        return data.Length;
     }
 }
