@@ -38,6 +38,8 @@ public sealed class EsmtpServer : LineReceiver
     private IMailMessageReceiver? _receiver;
     // The receiver's handle on the reading of its message; detached when the message ends.
     private MessageReading? _reading;
+    // A receiver stopped its message: the connection is closing and is never read again.
+    private bool _readingStopped;
     private long _received;
     private bool _messageTooLarge;
     private bool _skippingLongLine;
@@ -76,7 +78,9 @@ public sealed class EsmtpServer : LineReceiver
     {
         ArgumentNullException.ThrowIfNull(reason);
         _idle.SetTimeout(null);
-        DetachReading();
+        // Nothing to resume on a connection that is gone.
+        _reading?.Detach();
+        _reading = null;
         if (_receiver is { } receiver && !_messageTooLarge)
         {
             _receiver = null;
@@ -572,7 +576,7 @@ public sealed class EsmtpServer : LineReceiver
         {
             PauseProducing();
         }
-        else if (TransportOrNull is { Disconnecting: false })
+        else if (!_readingStopped && TransportOrNull is { Disconnecting: false })
         {
             // Delivers what was read before the pause (and kept) before anything new is read.
             ResumeProducing();
@@ -582,6 +586,7 @@ public sealed class EsmtpServer : LineReceiver
     /// <summary>The receiver stopped its message (<see cref="IProducer.StopProducing"/>): nothing more is passed on, and the connection closes.</summary>
     internal void StopReading()
     {
+        _readingStopped = true;
         ReadingChanged();
         TransportOrNull?.StopProducing();
     }
