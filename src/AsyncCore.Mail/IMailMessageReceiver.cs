@@ -29,7 +29,9 @@ public interface IMailMessageReceiver
     /// meanwhile, so the receiver holds at most what it chose to hold. Pauses are not counted: one resume undoes two
     /// pauses. Pausing in <c>Start</c> itself is allowed (the message is read once the receiver resumes).</para>
     /// <para>The receiver owns resuming: while it is paused the final <c>.</c> is not read, so
-    /// <see cref="EndOfMessage"/> never comes. A receiver that never resumes holds the connection until the server's
+    /// <see cref="EndOfMessage"/> never comes. Nor is a client that went away noticed before the server reads again (a
+    /// paused transport reads nothing, not even the end of the connection): <see cref="Abort"/> then comes once the
+    /// receiver resumes. A receiver that never resumes holds the connection until the server's
     /// <see cref="EsmtpServerOptions.IdleTimeout"/> closes it (then <see cref="Abort"/>). The size limit still applies
     /// to what is passed on.</para>
     /// <para>The handle is for this message only, as the server guarantees: it stops working (every call is
