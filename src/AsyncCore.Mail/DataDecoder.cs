@@ -4,6 +4,11 @@ namespace AsyncCore.Mail;
 /// Decodes the DATA section as it arrives in chunks: removes the dot-stuffing (RFC 5321 section 4.5.2) and finds the
 /// terminating <c>CRLF.CRLF</c>, however the bytes are split across reads.
 /// </summary>
+/// <remarks>
+/// The message is handed on in runs as long as the read allows: a run ends only where a line starts with a dot (the
+/// stuffing dot is dropped) or at the end of the read. A receiver that pauses after each call (one write per call)
+/// therefore writes read-sized pieces, not lines.
+/// </remarks>
 internal sealed class DataDecoder
 {
     private enum State
@@ -35,17 +40,19 @@ internal sealed class DataDecoder
             {
                 case State.Middle:
                 {
-                    // Copy the run up to the next CR in one piece: most of a message is here.
-                    var cr = data[i..].IndexOf((byte)'\r');
-                    if (cr < 0)
+                    // Everything up to the next line that starts with a dot is message, CRLFs included: one piece.
+                    var rest = data[i..];
+                    var dotLine = rest.IndexOf("\r\n."u8);
+                    if (dotLine < 0)
                     {
-                        _ = output(data[i..]);
+                        // The read may end inside a CRLF, or right after one (the next read may start with a dot).
+                        _state = rest.EndsWith("\r\n"u8) ? State.LineStart : rest[^1] == (byte)'\r' ? State.Cr : State.Middle;
+                        _ = output(rest);
                         return data.Length;
                     }
-                    var goOn = output(data.Slice(i, cr + 1));
-                    i += cr + 1;
-                    _state = State.Cr;
-                    if (!goOn)
+                    i += dotLine + 2;
+                    _state = State.LineStart;
+                    if (!output(rest[..(dotLine + 2)]))
                     {
                         return i;
                     }
@@ -53,11 +60,20 @@ internal sealed class DataDecoder
                 }
                 case State.Cr:
                 {
-                    var b = data[i++];
-                    _state = b switch { (byte)'\n' => State.LineStart, (byte)'\r' => State.Cr, _ => State.Middle };
-                    if (!output([b]))
+                    // A CR at the end of the previous read (or after a stuffed dot's line): is a line starting?
+                    var b = data[i];
+                    if (b == (byte)'\n')
                     {
-                        return i;
+                        i++;
+                        _state = State.LineStart;
+                        if (!output("\n"u8))
+                        {
+                            return i;
+                        }
+                    }
+                    else
+                    {
+                        _state = State.Middle;
                     }
                     break;
                 }

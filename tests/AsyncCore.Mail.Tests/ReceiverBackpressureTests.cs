@@ -230,6 +230,105 @@ public sealed class ReceiverBackpressureTests : ReactorTestBase
         return true;
     });
 
+    /// <summary>The spool of docs/mail.md: one asynchronous file write at a time, the reading paused meanwhile.</summary>
+    private sealed class SpoolFile(string path) : IMailMessageReceiver
+    {
+        private readonly FileStream _file = File.Open(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Options = FileOptions.Asynchronous,
+            BufferSize = 0,
+        });
+        private IPushProducer? _reading;
+        private bool _writing;
+
+        public int Writes { get; private set; }
+
+        public int ChunksWhileWriting { get; private set; }
+
+        public int ResumedOffTheReactorThread { get; private set; }
+
+        public int ReactorThread { get; init; }
+
+        public void Start(IPushProducer reading) => _reading = reading;
+
+        public void DataReceived(ReadOnlySpan<byte> data)
+        {
+            if (_writing)
+            {
+                ChunksWhileWriting++;
+            }
+            _writing = true;
+            _reading!.PauseProducing();
+            _ = Write(data.ToArray());
+        }
+
+        private async Task Write(byte[] chunk)
+        {
+            Writes++;
+            await _file.WriteAsync(chunk);
+            if (Environment.CurrentManagedThreadId != ReactorThread)
+            {
+                ResumedOffTheReactorThread++;
+            }
+            _writing = false;
+            _reading!.ResumeProducing();
+        }
+
+        public Deferred<SmtpReply> EndOfMessage()
+        {
+            _file.Dispose();
+            return Deferred.Succeed(new SmtpReply(250, "2.0.0 Spooled"));
+        }
+
+        public void Abort(Exception reason) => _file.Dispose();
+    }
+
+    private sealed class SpoolDelivery(string path, int reactorThread) : IMailDelivery
+    {
+        public SpoolFile? Spool { get; private set; }
+
+        public Deferred<SmtpReply> ValidateSender(MailEnvelope envelope, string sender) => Deferred.Succeed(SmtpReply.Ok);
+
+        public Deferred<SmtpReply> ValidateRecipient(MailEnvelope envelope, string recipient) => Deferred.Succeed(SmtpReply.Ok);
+
+        public Deferred<SmtpReply> Deliver(MailEnvelope envelope, Stream message) => throw new NotSupportedException();
+
+        public IMailMessageReceiver ReceiveMessage(MailEnvelope envelope) => Spool = new SpoolFile(path) { ReactorThread = reactorThread };
+    }
+
+    [Fact]
+    public Task AsynchronousFileSpool_OneWriteAtATime_TheFileIsTheMessage() => RunOnReactor(async reactor =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), "asynccore-spool-" + Guid.NewGuid().ToString("N") + ".eml");
+        try
+        {
+            var delivery = new SpoolDelivery(path, Environment.CurrentManagedThreadId);
+            var watch = new ConnectionWatch(new EsmtpServerFactory(reactor, delivery, new EsmtpServerOptions { MaxMessageSize = 32 * 1024 * 1024 }));
+            var endpoint = Listen(reactor, watch, out var port);
+            var message = EsmtpClientTests.NewMessage(DataStreamingTests.LargeBody(4));
+
+            var result = await Mail.SendMail(reactor, endpoint, "ada@example.org", ["bob@example.org"], message);
+
+            Assert.Equal("2.0.0 Spooled", result.Reply.Text);
+            var spool = delivery.Spool!;
+            // Each chunk waited for the previous write, whose continuation came back to the reactor thread.
+            Assert.Equal(0, spool.ChunksWhileWriting);
+            Assert.Equal(0, spool.ResumedOffTheReactorThread);
+            Assert.True(spool.Writes > 10, $"{spool.Writes} writes");
+            Assert.Equal(SHA256.HashData(AsSent(message)), SHA256.HashData(await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken)));
+            await watch.Closed;
+            await WhenConnectionsClosed(reactor);
+            await port.StopListening();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        return true;
+    });
+
     /// <summary>Sends a transaction's commands and part of a message, and nothing more.</summary>
     private sealed class HalfSender : Protocol
     {
@@ -402,8 +501,9 @@ public sealed class ReceiverBackpressureTests : ReactorTestBase
 
         server.DataReceived("one\r\n..two\r\nthree\r\n.\r\nNOOP\r\n"u8);
 
-        // The first decoded piece went to the receiver, which paused: nothing more, and the transport stopped reading.
-        Assert.Equal("one\r", Encoding.ASCII.GetString(receiver.Data.ToArray()));
+        // The first decoded piece (up to the stuffed dot) went to the receiver, which paused: nothing more, and the
+        // transport stopped reading.
+        Assert.Equal("one\r\n", Encoding.ASCII.GetString(receiver.Data.ToArray()));
         Assert.Equal(ProducerState.Paused, transport.ProducerState);
         Assert.Equal("", Replies(transport));
         var chunks = receiver.Chunks;
@@ -457,7 +557,9 @@ public sealed class ReceiverBackpressureTests : ReactorTestBase
         var (server, transport) = Connect(Clock, delivery, new EsmtpServerOptions { HostName = "mx.test", MaxMessageSize = 100 });
         var receiver = Assert.Single(delivery.Receivers);
 
-        server.DataReceived(Encoding.ASCII.GetBytes(new string('x', 60) + "\r\n" + new string('y', 60) + "\r\n.\r\nNOOP\r\n"));
+        // Two pieces (the stuffed dot splits them): the first within the limit, the second over it.
+        server.DataReceived(Encoding.ASCII.GetBytes(new string('x', 60) + "\r\n.." + new string('y', 60) + "\r\n.\r\nNOOP\r\n"));
+        Assert.Equal(62, receiver.Data.Length);
         Assert.Equal(ProducerState.Paused, transport.ProducerState);
         while (receiver.Aborts == 0)
         {
