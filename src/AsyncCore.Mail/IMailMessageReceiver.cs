@@ -49,8 +49,10 @@ public interface IMailMessageReceiver
     }
 
     /// <summary>
-    /// The next bytes of the message, as they arrive. The span is only valid during the call (copy what you keep).
-    /// Nothing is called once the message went over the server's size limit, nor while the receiver paused the reading.
+    /// The next bytes of the message, as they arrive: about what one read of the connection brought (not line by line), split only where
+    /// a line started with a dot (the stuffing dot is removed). The span is only valid during the call (copy what you
+    /// keep). Nothing is called once the message went over the server's size limit, nor while the receiver paused the
+    /// reading.
     /// </summary>
     void DataReceived(ReadOnlySpan<byte> data);
 
