@@ -22,6 +22,9 @@ namespace AsyncCore.Mail;
 /// (500/501), commands out of sequence (503), over-long command lines (500 5.5.2, the rest of the line is skipped), a
 /// message over the size limit (552, after the whole DATA section is read and thrown away). Commands that arrive
 /// together (pipelining) are answered in order; while the delivery has not answered one, the next is not read.</para>
+/// <para>A message receiver that cannot keep up pauses the reading of its message through the push producer
+/// <see cref="IMailMessageReceiver.Start"/> gives it (backpressure down to the client's TCP window); the server lifts
+/// that pause and ignores the handle once the message ends.</para>
 /// </remarks>
 public sealed class EsmtpServer : LineReceiver
 {
