@@ -4,6 +4,11 @@ namespace AsyncCore.Mail;
 /// Decodes the DATA section as it arrives in chunks: removes the dot-stuffing (RFC 5321 section 4.5.2) and finds the
 /// terminating <c>CRLF.CRLF</c>, however the bytes are split across reads.
 /// </summary>
+/// <remarks>
+/// The message is handed on in runs as long as the read allows: a run ends only where a line starts with a dot (the
+/// stuffing dot is dropped) or at the end of the read. A receiver that pauses after each call (one write per call)
+/// therefore writes read-sized pieces, not lines.
+/// </remarks>
 internal sealed class DataDecoder
 {
     private enum State
@@ -19,11 +24,15 @@ internal sealed class DataDecoder
     private State _state = State.LineStart;
 
     /// <summary>
-    /// Decodes <paramref name="data"/>, handing the message bytes to <paramref name="output"/>. Returns the number of
-    /// bytes consumed when the end marker was found (what follows belongs to the next command), or -1 when more is needed.
+    /// Decodes <paramref name="data"/>, handing the message bytes to <paramref name="output"/>, and returns the number
+    /// of bytes consumed. <paramref name="ended"/> says the end marker was found (what follows the bytes consumed belongs
+    /// to the next command). Otherwise fewer than all bytes are consumed only when <paramref name="output"/> returned
+    /// false (the receiver paused): decoding stops right after the bytes it was given, and the next call goes on from
+    /// the first byte not consumed, as if the data had been split there.
     /// </summary>
-    public int Decode(ReadOnlySpan<byte> data, Action<ReadOnlySpan<byte>> output)
+    public int Decode(ReadOnlySpan<byte> data, Func<ReadOnlySpan<byte>, bool> output, out bool ended)
     {
+        ended = false;
         var i = 0;
         while (i < data.Length)
         {
@@ -31,23 +40,41 @@ internal sealed class DataDecoder
             {
                 case State.Middle:
                 {
-                    // Copy the run up to the next CR in one piece: most of a message is here.
-                    var cr = data[i..].IndexOf((byte)'\r');
-                    if (cr < 0)
+                    // Everything up to the next line that starts with a dot is message, CRLFs included: one piece.
+                    var rest = data[i..];
+                    var dotLine = rest.IndexOf("\r\n."u8);
+                    if (dotLine < 0)
                     {
-                        output(data[i..]);
-                        return -1;
+                        // The read may end inside a CRLF, or right after one (the next read may start with a dot).
+                        _state = rest.EndsWith("\r\n"u8) ? State.LineStart : rest[^1] == (byte)'\r' ? State.Cr : State.Middle;
+                        _ = output(rest);
+                        return data.Length;
                     }
-                    output(data.Slice(i, cr + 1));
-                    i += cr + 1;
-                    _state = State.Cr;
+                    i += dotLine + 2;
+                    _state = State.LineStart;
+                    if (!output(rest[..(dotLine + 2)]))
+                    {
+                        return i;
+                    }
                     break;
                 }
                 case State.Cr:
                 {
-                    var b = data[i++];
-                    output([b]);
-                    _state = b switch { (byte)'\n' => State.LineStart, (byte)'\r' => State.Cr, _ => State.Middle };
+                    // A CR at the end of the previous read (or after a stuffed dot's line): is a line starting?
+                    var b = data[i];
+                    if (b == (byte)'\n')
+                    {
+                        i++;
+                        _state = State.LineStart;
+                        if (!output("\n"u8))
+                        {
+                            return i;
+                        }
+                    }
+                    else
+                    {
+                        _state = State.Middle;
+                    }
                     break;
                 }
                 case State.LineStart:
@@ -84,15 +111,19 @@ internal sealed class DataDecoder
                     if (data[i] == (byte)'\n')
                     {
                         _state = State.LineStart;
+                        ended = true;
                         return i + 1;
                     }
                     // ".\r" then something else: not the end; keep the CR (the dot is dropped as stuffing).
-                    output("\r"u8);
                     _state = State.Cr;
+                    if (!output("\r"u8))
+                    {
+                        return i;
+                    }
                     break;
                 }
             }
         }
-        return -1;
+        return data.Length;
     }
 }

@@ -22,6 +22,9 @@ namespace AsyncCore.Mail;
 /// (500/501), commands out of sequence (503), over-long command lines (500 5.5.2, the rest of the line is skipped), a
 /// message over the size limit (552, after the whole DATA section is read and thrown away). Commands that arrive
 /// together (pipelining) are answered in order; while the delivery has not answered one, the next is not read.</para>
+/// <para>A message receiver that cannot keep up pauses the reading of its message through the push producer
+/// <see cref="IMailMessageReceiver.Start"/> gives it (backpressure down to the client's TCP window); the server lifts
+/// that pause and ignores the handle once the message ends.</para>
 /// </remarks>
 public sealed class EsmtpServer : LineReceiver
 {
@@ -36,6 +39,10 @@ public sealed class EsmtpServer : LineReceiver
     private MailEnvelope? _envelope;
     private DataDecoder? _decoder;
     private IMailMessageReceiver? _receiver;
+    // The receiver's handle on the reading of its message; detached when the message ends.
+    private MessageReading? _reading;
+    // A receiver stopped its message: the connection is closing and is never read again.
+    private bool _readingStopped;
     private long _received;
     private bool _messageTooLarge;
     private bool _skippingLongLine;
@@ -74,6 +81,9 @@ public sealed class EsmtpServer : LineReceiver
     {
         ArgumentNullException.ThrowIfNull(reason);
         _idle.SetTimeout(null);
+        // Nothing to resume on a connection that is gone.
+        _reading?.Detach();
+        _reading = null;
         if (_receiver is { } receiver && !_messageTooLarge)
         {
             _receiver = null;
@@ -531,6 +541,21 @@ public sealed class EsmtpServer : LineReceiver
             Reply(451, "4.3.0 Local error in processing");
             return;
         }
+        // The receiver may pause at once (its file is not open yet): the 354 still goes out, and the message is read
+        // once it resumes.
+        _reading = new MessageReading(this);
+        try
+        {
+            receiver.Start(_reading);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            DetachReading();
+            s_deliveryFailed(AsyncCoreLogging.LoggerFactory.CreateLogger<EsmtpServer>(), e);
+            receiver.Abort(e);
+            Reply(451, "4.3.0 Local error in processing");
+            return;
+        }
         Reply(354, "Start mail input; end with <CRLF>.<CRLF>");
         _decoder = new DataDecoder();
         _receiver = receiver;
@@ -539,19 +564,72 @@ public sealed class EsmtpServer : LineReceiver
         SetRawMode();
     }
 
+    /// <summary>
+    /// The receiver paused or resumed its message, or the server started or stopped waiting for an answer: reading goes
+    /// on only when neither holds it.
+    /// </summary>
+    internal void ReadingChanged()
+    {
+        var pause = _waiting || _reading is { Paused: true };
+        if (pause == Paused)
+        {
+            return;
+        }
+        if (pause)
+        {
+            PauseProducing();
+        }
+        else if (!_readingStopped && TransportOrNull is { Disconnecting: false })
+        {
+            // Delivers what was read before the pause (and kept) before anything new is read.
+            ResumeProducing();
+        }
+    }
+
+    /// <summary>The receiver stopped its message (<see cref="IProducer.StopProducing"/>): nothing more is passed on, and the connection closes.</summary>
+    internal void StopReading()
+    {
+        _readingStopped = true;
+        ReadingChanged();
+        TransportOrNull?.StopProducing();
+    }
+
+    /// <summary>The message is over: the receiver's handle stops working, and a pause it left behind is lifted.</summary>
+    private void DetachReading()
+    {
+        if (_reading is not { } reading)
+        {
+            return;
+        }
+        _reading = null;
+        if (reading.Detach())
+        {
+            ReadingChanged();
+        }
+    }
+
     /// <inheritdoc />
     protected override void RawDataReceived(ReadOnlySpan<byte> data)
     {
         // The message goes to the receiver as it is decoded, chunk by chunk: the server keeps none of it.
-        var consumed = _decoder!.Decode(data, Append);
-        if (consumed < 0)
+        var consumed = _decoder!.Decode(data, Append, out var ended);
+        if (!ended)
         {
+            if (consumed < data.Length)
+            {
+                // The receiver paused in the middle of what was read: the rest is kept, in order, and passed on when
+                // it resumes (the line receiver delivers nothing while paused, and the transport reads nothing).
+                DataReceived(data[consumed..]);
+            }
             return;
         }
         var receiver = _receiver!;
         _decoder = null;
         _receiver = null;
         _envelope = null;
+        // Before EndOfMessage, as Twisted's HTTP client stops its body protocol's transport proxy: the receiver's
+        // handle no longer reaches the connection, whose next commands are read whatever the receiver does with it.
+        DetachReading();
         SetLineMode(data[consumed..]);
         if (_messageTooLarge)
         {
@@ -570,21 +648,25 @@ public sealed class EsmtpServer : LineReceiver
         Ask(answer, _ => { });
     }
 
-    private void Append(ReadOnlySpan<byte> bytes)
+    /// <summary>Passes decoded bytes on; returns false when the receiver paused (decoding stops after them).</summary>
+    private bool Append(ReadOnlySpan<byte> bytes)
     {
         if (_messageTooLarge)
         {
-            return;
+            return true;
         }
         _received += bytes.Length;
         if (_received > _options.MaxMessageSize)
         {
-            // Keep reading to the end marker (the client cannot be stopped mid-DATA) but pass nothing on.
+            // Keep reading to the end marker (the client cannot be stopped mid-DATA) but pass nothing on; the receiver
+            // no longer holds the reading.
             _messageTooLarge = true;
+            DetachReading();
             _receiver!.Abort(new SmtpException("The message is larger than the server's limit", new SmtpReply(552, "5.3.4 Message size exceeds fixed maximum message size")));
-            return;
+            return true;
         }
         _receiver!.DataReceived(bytes);
+        return _reading is not { Paused: true };
     }
 
     /// <summary>
@@ -615,17 +697,14 @@ public sealed class EsmtpServer : LineReceiver
             if (_waiting)
             {
                 _waiting = false;
-                if (TransportOrNull is { Disconnecting: false })
-                {
-                    ResumeProducing();
-                }
+                ReadingChanged();
             }
             return true;
         });
         if (!answered)
         {
             _waiting = true;
-            PauseProducing();
+            ReadingChanged();
         }
     }
 

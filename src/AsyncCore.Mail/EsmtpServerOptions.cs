@@ -20,7 +20,11 @@ public sealed class EsmtpServerOptions
     /// </summary>
     public int MaxCommandLength { get; set; } = 2048;
 
-    /// <summary>How long a connection may be silent before the server says 421 and closes it; 5 minutes by default (RFC 5321 section 4.5.3.2.7).</summary>
+    /// <summary>
+    /// How long a connection may be silent before the server says 421 and closes it; 5 minutes by default (RFC 5321
+    /// section 4.5.3.2.7). A message receiver that holds the reading paused (<see cref="IMailMessageReceiver.Start"/>)
+    /// counts as silence: one that never resumes is closed then.
+    /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>

@@ -29,7 +29,8 @@ public interface IMailDelivery
     /// <summary>
     /// Called at <c>DATA</c> (before the 354 reply): returns what receives this transaction's message as it arrives.
     /// The default buffers the message in memory and hands it to <see cref="Deliver"/> at the end; override it to
-    /// stream the message (to a file, a queue, a parser) without the server holding it.
+    /// stream the message (to a file, a queue, a parser) without the server holding it; a receiver slower than the
+    /// client pauses the reading meanwhile (<see cref="IMailMessageReceiver.Start"/>).
     /// </summary>
     IMailMessageReceiver ReceiveMessage(MailEnvelope envelope) => new BufferedMessageReceiver(this, envelope);
 }

@@ -53,7 +53,7 @@ public sealed class DataStreamingTests : ReactorTestBase
         }
     }
 
-    private static string LargeBody(int megabytes)
+    internal static string LargeBody(int megabytes)
     {
         var line = new string('x', 70) + "\r\n";
         var body = new StringBuilder(megabytes * 1024 * 1024 + 1024);
