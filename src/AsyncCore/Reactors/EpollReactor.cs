@@ -61,7 +61,8 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
         _pollOrCalls = () => HasPendingThreadCalls || (_spunCount = EpollNative.Wait(_epoll, _events, 0)) > 0;
         _epoll = EpollNative.CreateEpoll();
         _wake = EpollNative.CreateEventFd();
-        EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn, WakeToken);
+        // Edge-triggered: each Signal is one event, and the counter needs no read (one syscall less per wake-up).
+        EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.EpollIn | EpollNative.EpollEt, WakeToken);
         _lifetime = new ReactorLifetime(this, CloseDescriptors);
     }
 
@@ -70,6 +71,9 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
 
     /// <summary>How many times the loop polled before sleeping (<see cref="ReactorOptions.SpinBeforeSleep"/>): for tests.</summary>
     internal long Polls { get; private set; }
+
+    /// <summary>The eventfd that thread calls signal: for tests.</summary>
+    internal int WakeDescriptor => _wake;
 
     /// <summary>How many times the loop waited for a thread call before sleeping: for tests.</summary>
     internal long CallSpins => _callSpin.Spins;
@@ -158,7 +162,6 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             var (events, token) = EpollNative.Read(_events, i);
             if (token == WakeToken)
             {
-                EpollNative.Drain(_wake);
                 // Woken by a thread call: waiting for it with yields would have caught it when it came within the window.
                 _callSpin.Woke(callSleptAt);
                 continue;

@@ -11,6 +11,7 @@ internal static class EpollNative
     public const uint EpollErr = 0x008;
     public const uint EpollHup = 0x010;
     public const uint EpollRdHup = 0x2000;
+    public const uint EpollEt = 1u << 31;
     public const int CtlAdd = 1;
     public const int CtlDel = 2;
     public const int CtlMod = 3;
@@ -67,10 +68,18 @@ internal static class EpollNative
         return (BinaryPrimitives.ReadUInt32LittleEndian(span), BinaryPrimitives.ReadUInt64LittleEndian(span[s_dataOffset..]));
     }
 
+    /// <summary>
+    /// Adds one to the eventfd's counter. Registered edge-triggered, each write is a new event, so the counter is never
+    /// read back: only when it is full (after 2^64 - 2 writes, EAGAIN) is it drained, and the write made again.
+    /// </summary>
     public static void Signal(int eventFd)
     {
         ulong one = 1;
-        _ = write(eventFd, ref one, 8);
+        if (write(eventFd, ref one, 8) < 0)
+        {
+            Drain(eventFd);
+            _ = write(eventFd, ref one, 8);
+        }
     }
 
     public static void Drain(int eventFd)
