@@ -19,16 +19,8 @@ public class EpollWakeTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "EpollReactor needs Linux");
         using var reactor = new EpollReactor(new ReactorOptions { SpinBeforeSleep = SpinPolicy.Never });
-        var loop = new Thread(reactor.Run) { IsBackground = true, Name = "wake test reactor" };
-        loop.Start();
         // Calls 2 ms apart find the reactor asleep each time: an edge that was not re-armed would lose the second.
-        for (var i = 0; i < 20; i++)
-        {
-            Thread.Sleep(2);
-            AssertRuns(reactor, i);
-        }
-        reactor.CallFromThread(reactor.Stop);
-        Assert.True(loop.Join(s_bound));
+        RunSparseCalls(reactor, calls: 20, gapMilliseconds: 2);
     }
 
     [Fact]
@@ -39,11 +31,17 @@ public class EpollWakeTests
         // The counter one below its maximum (2^64 - 2): the next signal's write fails with EAGAIN.
         ulong nearlyFull = ulong.MaxValue - 1;
         Assert.Equal(8, write(reactor.WakeDescriptor, ref nearlyFull, 8));
+        RunSparseCalls(reactor, calls: 3, gapMilliseconds: 5);
+    }
+
+    /// <summary>Runs the reactor on a thread and makes <paramref name="calls"/> thread calls, each after a pause.</summary>
+    private static void RunSparseCalls(EpollReactor reactor, int calls, int gapMilliseconds)
+    {
         var loop = new Thread(reactor.Run) { IsBackground = true, Name = "wake test reactor" };
         loop.Start();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < calls; i++)
         {
-            Thread.Sleep(5);
+            Thread.Sleep(gapMilliseconds);
             AssertRuns(reactor, i);
         }
         reactor.CallFromThread(reactor.Stop);
