@@ -46,7 +46,7 @@ internal sealed class ReplyPump
     {
         var reply = new PendingReply<TRaw, T>(this, task, map);
         _pending.Enqueue(reply);
-        // On the completing thread (the multiplexer's reader): a context-free continuation of a task completed with
+        // On the completing thread (the one that read the reply): a context-free continuation of a task completed with
         // RunContinuationsAsynchronously would first be queued to the thread pool, one more thread switch per reply
         // before the hand-over to the reactor.
         InlineCompletionContext.OnCompleted(task, reply.MarkCompleted);
