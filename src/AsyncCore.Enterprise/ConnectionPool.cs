@@ -440,6 +440,9 @@ public sealed class ConnectionPool : IAsyncDisposable
 
     internal bool IsReactorThread => _reactor.IsReactorThread;
 
+    /// <summary>Thread mode: workers asleep waiting for a call (for tests).</summary>
+    internal int SleepingWorkers => (_executor as WorkerThreads)?.SleepingWorkers ?? 0;
+
     /// <summary>
     /// Hands a finished call to the reactor thread, where its Deferred fires. Calls finished while a hand-over is already
     /// scheduled, before its pass begins, ride along with it: the pass fires them in the order they finished.
@@ -477,7 +480,15 @@ public sealed class ConnectionPool : IAsyncDisposable
     {
         Volatile.Write(ref _fireScheduled, 0);
         Interlocked.MemoryBarrier();
-        FireUpTo(_finished.Count);
+        _executor.BeginDelivery();
+        try
+        {
+            FireUpTo(_finished.Count);
+        }
+        finally
+        {
+            _executor.EndDelivery();
+        }
     }
 
     private void FireUpTo(int count)

@@ -30,4 +30,17 @@ internal interface IExecutor
     /// completes now (<c>closed</c> is called) without waiting for the calls still running.
     /// </summary>
     void ForceClose();
+
+    /// <summary>
+    /// Reactor thread: the pool begins firing a batch of finished calls, whose callbacks may submit more. An executor
+    /// may hold back waking its threads for those until <see cref="EndDelivery"/>.
+    /// </summary>
+    void BeginDelivery()
+    {
+    }
+
+    /// <summary>Reactor thread: the batch begun by <see cref="BeginDelivery"/> has been fired.</summary>
+    void EndDelivery()
+    {
+    }
 }

@@ -39,6 +39,11 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
     private readonly Stack<ManualResetEventSlim> _sleeping = new();
     // The live workers' connection slots (not the abandoned ones), for the call-timeout watchdog. Guarded by _gate.
     private readonly List<ConnectionSlot> _slots = [];
+    // Reactor thread only: while the pool fires a batch of results (BeginDelivery), a submit queues its call without
+    // waking a worker and counts the wake-up it owes; EndDelivery pays them. Woken at once, a worker on the reactor's
+    // core could take the core before the batch is fired, run one call and sleep again, once per call of the batch.
+    private bool _delivering;
+    private int _owedWakes;
     private int _threads;
     private int _pending;
     private int _started;
@@ -87,10 +92,54 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 Spawn();
             }
             // Under the gate, where a worker re-checks the queue before it sleeps: no wake-up can be missed.
-            _sleeping.TryPop(out wake);
+            if (_delivering)
+            {
+                _owedWakes++;
+            }
+            else
+            {
+                _sleeping.TryPop(out wake);
+            }
         }
         wake?.Set();
         return null;
+    }
+
+    /// <summary>Workers asleep waiting for a call: for tests.</summary>
+    internal int SleepingWorkers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sleeping.Count;
+            }
+        }
+    }
+
+    public void BeginDelivery() => _delivering = true;
+
+    public void EndDelivery()
+    {
+        _delivering = false;
+        if (_owedWakes == 0)
+        {
+            return;
+        }
+        var woken = new List<ManualResetEventSlim>(Math.Min(_owedWakes, 4));
+        lock (_gate)
+        {
+            while (_owedWakes > 0 && _sleeping.TryPop(out var sleeper))
+            {
+                _owedWakes--;
+                woken.Add(sleeper);
+            }
+            _owedWakes = 0;
+        }
+        foreach (var sleeper in woken)
+        {
+            sleeper.Set();
+        }
     }
 
     public void Close(Action<IReadOnlyList<WorkItem>> closed)

@@ -41,4 +41,56 @@ public sealed class HandBackTests
         Assert.Equal(Enumerable.Range(0, calls).Select(i => (long)i), arrived.Order());
         await harness.Call(() => pool.Close());
     }
+
+    [Fact]
+    public async Task CallsSubmittedWhileResultsAreFired_WakeSleepingWorkersOnlyAfterTheBatch()
+    {
+        // A worker woken by the first call a callback submits could take the reactor's core before the rest of the batch
+        // is fired, run that one call and sleep again: once per call. The pool wakes the sleepers once the batch is done.
+        using var db = new SqliteDatabase();
+        await using var harness = ReactorHarness.Running();
+        var pool = await harness.Run(() => new ConnectionPool(db.Factory, db.ConnectionString, harness.Reactor, new ConnectionPoolOptions { Min = 2, Max = 2 }));
+        var observedASleeper = false;
+        for (var round = 0; round < 50 && !observedASleeper; round++)
+        {
+            // Let the workers fall asleep after the previous round.
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+            var done = new TaskCompletionSource<(int Before, int After)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await harness.Run(() =>
+            {
+                pool.RunQuery("SELECT 1").AddCallbacks<object?>(
+                    _ =>
+                    {
+                        // Inside the batch's firing: the follow-up call is queued, no sleeping worker taken yet.
+                        var before = pool.SleepingWorkers;
+                        var followUp = pool.RunQuery("SELECT 2");
+                        var after = pool.SleepingWorkers;
+                        followUp.AddCallbacks<object?>(
+                            rows =>
+                            {
+                                done.TrySetResult((before, after));
+                                return (object?)null;
+                            },
+                            failure =>
+                            {
+                                done.TrySetException(failure.Value);
+                                return (object?)null;
+                            });
+                        return (object?)null;
+                    },
+                    failure =>
+                    {
+                        done.TrySetException(failure.Value);
+                        return (object?)null;
+                    });
+                return 0;
+            });
+            // The follow-up ran: the owed wake-up was paid when the batch ended.
+            var (before, after) = await done.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            Assert.Equal(before, after);
+            observedASleeper = before > 0;
+        }
+        Assert.True(observedASleeper, "no worker was ever asleep when a result was fired");
+        await harness.Call(() => pool.Close());
+    }
 }
