@@ -122,24 +122,20 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
     public void EndDelivery()
     {
         _delivering = false;
-        if (_owedWakes == 0)
+        // One sleeping worker per call submitted during the batch, as many as Submit would have woken one by one.
+        for (; _owedWakes > 0; _owedWakes--)
         {
-            return;
-        }
-        var woken = new List<ManualResetEventSlim>(Math.Min(_owedWakes, 4));
-        lock (_gate)
-        {
-            while (_owedWakes > 0 && _sleeping.TryPop(out var sleeper))
+            ManualResetEventSlim? sleeper;
+            lock (_gate)
             {
-                _owedWakes--;
-                woken.Add(sleeper);
+                if (!_sleeping.TryPop(out sleeper))
+                {
+                    break;
+                }
             }
-            _owedWakes = 0;
-        }
-        foreach (var sleeper in woken)
-        {
             sleeper.Set();
         }
+        _owedWakes = 0;
     }
 
     public void Close(Action<IReadOnlyList<WorkItem>> closed)

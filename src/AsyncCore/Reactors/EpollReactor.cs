@@ -137,7 +137,7 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             woken = _callSpin.Spin(_pollOrCalls, ComputeTimeout());
             count = _spunCount;
         }
-        long sleptAt = 0, wokeAt = 0, callSleptAt = 0;
+        long sleptAt = 0, wokeAt = 0;
         if (count == 0 && !woken)
         {
             Interlocked.Exchange(ref _sleeping, 1);
@@ -147,7 +147,6 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             if (milliseconds != 0 && _spinPolicy == SpinPolicy.Adaptive)
             {
                 sleptAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                callSleptAt = sleptAt;
             }
             count = EpollNative.Wait(_epoll, _events, milliseconds);
             Volatile.Write(ref _sleeping, 0);
@@ -163,7 +162,7 @@ public sealed class EpollReactor : NetworkReactorBase, IEpollLoop
             if (token == WakeToken)
             {
                 // Woken by a thread call: waiting for it with yields would have caught it when it came within the window.
-                _callSpin.Woke(callSleptAt);
+                _callSpin.Woke(sleptAt);
                 continue;
             }
             _hadIo = true;
