@@ -29,6 +29,8 @@ public sealed partial class RedisClient : IAsyncDisposable
     // A lazy client's configuration, and what waits for its connection while it is being made (reactor thread).
     private readonly ConfigurationOptions? _lazyOptions;
     private List<Action<Exception?>>? _waitingForConnection;
+    // Commands issued while a transaction is being written off the reactor thread, in order (HoldCommandsUntil).
+    private Queue<Action<Exception?>>? _heldBehindWrite;
     private Deferred<object?>? _closed;
 
     private RedisClient(ConnectionMultiplexer multiplexer, ConfigurationOptions options, ReplyPump pump)
@@ -90,6 +92,7 @@ public sealed partial class RedisClient : IAsyncDisposable
         var pump = new ReplyPump(reactor);
         var connected = new Deferred<RedisClient>();
         options = options.Clone();
+        ReactorTunnel.Apply(options, pump);
         ConnectMultiplexer(pump, options, (multiplexer, error) =>
         {
             if (multiplexer is not null)
@@ -121,7 +124,10 @@ public sealed partial class RedisClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(reactor);
         ArgumentNullException.ThrowIfNull(options);
-        return new RedisClient(options.Clone(), new ReplyPump(reactor));
+        var pump = new ReplyPump(reactor);
+        options = options.Clone();
+        ReactorTunnel.Apply(options, pump);
+        return new RedisClient(options, pump);
     }
 
     // Connects off the reactor (ConnectAsync does real work before its first await: configuration, sockets, the first
@@ -157,6 +163,11 @@ public sealed partial class RedisClient : IAsyncDisposable
     // actions run in the order they were registered, on the reactor thread.
     private void WhenConnected(Action<Exception?> then)
     {
+        if (_heldBehindWrite is { } held)
+        {
+            held.Enqueue(then);
+            return;
+        }
         if (_database is not null)
         {
             then(null);
@@ -294,7 +305,7 @@ public sealed partial class RedisClient : IAsyncDisposable
     // Track without the closed check: for what the client sends on its own while closing (unblocking, pushing back).
     private Deferred<T> TrackAlways<TRaw, T>(Func<IDatabase, Task<TRaw>> command, Func<TRaw, T> map)
     {
-        if (_database is not { } database)
+        if (_database is not { } database || _heldBehindWrite is not null)
         {
             return _pump.Track(AfterConnecting(command), map);
         }
@@ -312,7 +323,47 @@ public sealed partial class RedisClient : IAsyncDisposable
 
     private Deferred<T> Track<T>(Func<IDatabase, Task<T>> command) => Track(command, static v => v);
 
-    // A lazy client's command issued before the connection is up: it takes its place in the pump's order now, and is
+    /// <summary>
+    /// Reactor thread: <paramref name="written"/> completes once a command being written off the reactor thread is in
+    /// the multiplexer's hands (a transaction: see <see cref="RedisTransaction.Execute"/>). Commands issued until then
+    /// wait and are issued after it, in order, so that Redis still runs them in the order they were issued.
+    /// </summary>
+    internal void HoldCommandsUntil(Task written)
+    {
+        _heldBehindWrite = new Queue<Action<Exception?>>();
+        written.ContinueWith(
+            static (_, state) =>
+            {
+                var client = (RedisClient)state!;
+                client._pump.Post(client.ReleaseHeldCommands);
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void ReleaseHeldCommands()
+    {
+        var held = _heldBehindWrite!;
+        _heldBehindWrite = null;
+        while (held.TryDequeue(out var then))
+        {
+            // Through WhenConnected: a lazy client's commands still wait for the connection.
+            WhenConnected(then);
+            if (_heldBehindWrite is { } again)
+            {
+                // That command was another transaction: the rest wait for it in turn, in order.
+                while (held.TryDequeue(out var rest))
+                {
+                    again.Enqueue(rest);
+                }
+                return;
+            }
+        }
+    }
+
+    // A lazy client's command issued before the connection is up (or while a transaction is written, above): it takes its place in the pump's order now, and is
     // sent once connected (in issue order, since the waiters run in order), or fails with the connection's error.
     private Task<TRaw> AfterConnecting<TRaw>(Func<IDatabase, Task<TRaw>> command)
     {

@@ -69,7 +69,14 @@ public sealed class RedisTransaction
                     transaction.AddCondition(condition);
                 }
                 var queued = _queued.Start(transaction);
-                var committed = await transaction.ExecuteAsync().ConfigureAwait(false);
+                // StackExchange.Redis writes a transaction with conditions by sending them, then waiting on the writing
+                // thread for their replies before it decides on MULTI or UNWATCH: not on the reactor thread, which may
+                // be the one that reads those replies (ReactorTunnel) and must never block anyway. Commands issued
+                // meanwhile wait until it is written, so that Redis runs them after it, as they were issued.
+                var written = Task.Factory.StartNew(
+                    () => transaction.ExecuteAsync(), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                _client.HoldCommandsUntil(written);
+                var committed = await (await written.ConfigureAwait(false)).ConfigureAwait(false);
                 if (committed)
                 {
                     // The queued replies complete with EXEC's; wait for all of them so that they are delivered together.

@@ -24,6 +24,9 @@ internal sealed class ReplyPump
     private readonly ConcurrentQueue<Action> _inbox = new();
     private readonly List<Action> _idleWaiters = [];
     private int _scheduled;
+    // Reactor thread only: set while the multiplexer parses bytes read on the reactor thread, and when that completed a reply.
+    private bool _reading;
+    private bool _completedWhileReading;
     private long _handOvers;
 
     public ReplyPump(IReactorThreads reactor)
@@ -75,10 +78,33 @@ internal sealed class ReplyPump
 
     internal void Schedule()
     {
+        if (_reading && _reactor.IsReactorThread)
+        {
+            _completedWhileReading = true;
+            return;
+        }
         if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             Interlocked.Increment(ref _handOvers);
             _reactor.CallFromThread(_drain);
+        }
+    }
+
+    /// <summary>
+    /// Reactor thread: the multiplexer is about to parse bytes read on the reactor thread (<see cref="ReactorDuplexTransport"/>).
+    /// The replies it completes until <see cref="EndReading"/> need no hand-over: they are delivered then, in one pass,
+    /// outside the multiplexer's parsing.
+    /// </summary>
+    internal void BeginReading() => _reading = true;
+
+    /// <summary>Reactor thread: the burst of bytes is parsed; delivers what it completed.</summary>
+    internal void EndReading()
+    {
+        _reading = false;
+        if (_completedWhileReading)
+        {
+            _completedWhileReading = false;
+            Drain();
         }
     }
 

@@ -171,6 +171,27 @@ public sealed class RedisClientTests : ReactorTestBase
     });
 
     [Fact]
+    public Task OneAtATime_RepliesAreReadOnTheReactorThread_WithoutAHandOver() => RunOnReactor(async reactor =>
+    {
+        // The multiplexer's connections are the reactor's own (ReactorTunnel): it parses a reply on the reactor thread,
+        // so the reply is delivered there without a call from another thread.
+        var redis = await Connect(reactor);
+        var key = RedisServer.Key("one-at-a-time");
+        await redis.Set(key, "v");
+        var before = redis.HandOvers;
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal("v", (string?)await redis.Get(key));
+            Assert.True(reactor.IsReactorThread);
+        }
+
+        Assert.Equal(0, redis.HandOvers - before);
+        await redis.Delete(key);
+        await redis.CloseAsync();
+        return true;
+    });
+
+    [Fact]
     public Task Close_WaitsForTheCommandsInFlight_ThenRefusesNewOnes() => RunOnReactor(async reactor =>
     {
         var redis = await Connect(reactor);

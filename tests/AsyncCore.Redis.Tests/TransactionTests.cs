@@ -36,6 +36,32 @@ public sealed class TransactionTests : ReactorTestBase
     });
 
     [Fact]
+    public Task WithConditions_CommandsIssuedAfterExecuteRunAfterIt() => RunOnReactor(async reactor =>
+    {
+        // StackExchange.Redis writes a conditional transaction by waiting for the conditions' replies on the writing
+        // thread, so the client writes it off the reactor thread; what is issued after Execute still reaches Redis after
+        // the transaction, not before it.
+        var redis = await Connect(reactor);
+        var key = RedisServer.Key("tx-order");
+        Assert.True((await redis.Get(key)).IsNull);
+        var tx = redis.CreateTransaction().AddCondition(Condition.KeyNotExists(key));
+        _ = tx.Set(key, "from the transaction");
+        var committed = tx.Execute();
+        var readAfter = redis.Get(key);
+        var overwrittenAfter = redis.Set(key, "after");
+        var readLast = redis.Get(key);
+
+        Assert.True(await committed);
+        Assert.Equal("from the transaction", (string?)await readAfter);
+        Assert.True(await overwrittenAfter);
+        Assert.Equal("after", (string?)await readLast);
+        Assert.True(reactor.IsReactorThread);
+        await redis.Delete(key);
+        await redis.CloseAsync();
+        return true;
+    });
+
+    [Fact]
     public Task WatchedKeyChanged_AbortsWithFalse_AndNothingRuns() => RunOnReactor(async reactor =>
     {
         var redis = await Connect(reactor);

@@ -1,0 +1,65 @@
+using System.Net;
+using AsyncCore.Protocols;
+using AsyncCore.Reactor;
+using AsyncCore.Transports;
+using RESPite.Transports;
+using StackExchange.Redis;
+using StackExchange.Redis.Configuration;
+
+namespace AsyncCore.Redis;
+
+/// <summary>
+/// Carries the multiplexer's connections over the reactor's own TCP connections, so that StackExchange.Redis reads its
+/// replies on the reactor thread and no reply waits for a thread switch to get there (with one command in flight, that
+/// switch was most of the difference from direct <c>await</c> on StackExchange.Redis's own sockets).
+/// </summary>
+/// <remarks>
+/// This uses StackExchange.Redis's push transport (<see cref="DuplexTransport"/>, marked experimental, SER009): the
+/// multiplexer still does the protocol, the pipelining and the reconnection; the transport only moves bytes. Used for
+/// plain TCP endpoints only: a TLS connection, a UNIX socket or a configuration with its own tunnel keeps the
+/// multiplexer's sockets, and then replies are handed over from its threads.
+/// </remarks>
+#pragma warning disable SER009
+internal sealed class ReactorTunnel(IReactorThreads reactor, IReactorTcp tcp, ReplyPump pump, TimeSpan connectTimeout) : Tunnel
+{
+    /// <summary>Gives <paramref name="options"/> this tunnel when the reactor can carry its connections.</summary>
+    public static void Apply(ConfigurationOptions options, ReplyPump pump)
+    {
+        if (options.Tunnel is null && !options.Ssl && pump.Reactor is IReactorTcp tcp)
+        {
+            options.Tunnel = new ReactorTunnel(pump.Reactor, tcp, pump, TimeSpan.FromMilliseconds(options.ConnectTimeout));
+        }
+    }
+
+    public override ValueTask<DuplexTransport?> ConnectTransportAsync(EndPoint endpoint, ConnectionType connectionType, TlsOptions tls, CancellationToken cancellationToken)
+    {
+        var (host, port) = endpoint switch
+        {
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => (null, 0),
+        };
+        if (host is null || tls.IsEnabled)
+        {
+            return default;
+        }
+        var connected = new TaskCompletionSource<DuplexTransport?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        reactor.CallFromThread(() =>
+        {
+            var transport = new ReactorDuplexTransport(reactor, pump);
+            var factory = new ConnectingFactory(
+                new ReactorDuplexTransport.Wire(transport, (made, _) => connected.TrySetResult(made)),
+                // The multiplexer reports it as the reason the connection could not be made.
+                failure => connected.TrySetException(failure.Value));
+            tcp.ConnectTcp(host, port, factory, connectTimeout);
+        });
+        return new ValueTask<DuplexTransport?>(connected.Task);
+    }
+
+    /// <summary>One connection attempt: its protocol, and what to do when it fails.</summary>
+    private sealed class ConnectingFactory(IProtocol protocol, Action<Failure> failed) : ClientFactory(() => protocol)
+    {
+        public override void ClientConnectionFailed(IConnector connector, Failure reason) => failed(reason);
+    }
+}
+#pragma warning restore SER009
