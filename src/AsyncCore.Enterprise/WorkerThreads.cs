@@ -37,6 +37,11 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
     private readonly Lock _gate = new();
     // Workers asleep waiting for a call, most recent on top (its cache is warmest). Guarded by _gate.
     private readonly Stack<ManualResetEventSlim> _sleeping = new();
+    // _sleeping.Count, written under _gate, read without it by Submit's open path.
+    private int _sleepers;
+    // True while every worker is started and nothing is left to check under the gate at Submit (running, not closing,
+    // Max threads, no QueueLimit): a call is queued without taking the gate (see Submit). Written under _gate.
+    private volatile bool _open;
     // The live workers' connection slots (not the abandoned ones), for the call-timeout watchdog. Guarded by _gate.
     private readonly List<ConnectionSlot> _slots = [];
     // Reactor thread only: while the pool fires a batch of results (BeginDelivery), a submit queues its call without
@@ -66,11 +71,29 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
             {
                 Spawn();
             }
+            UpdateOpen();
         }
     }
 
     public Exception? Submit(WorkItem item)
     {
+        if (_open)
+        {
+            // The steady state of a busy pool: queue without the gate. The enqueue, then a full fence (the increment),
+            // then the read of _sleepers; a worker going to sleep counts itself (a full fence), then looks at the queue
+            // again: one of the two sees the other, so no call waits while every worker sleeps.
+            _queue.Enqueue(item);
+            Interlocked.Increment(ref _pending);
+            if (_delivering)
+            {
+                _owedWakes++;
+            }
+            else if (Volatile.Read(ref _sleepers) > 0)
+            {
+                WakeOne();
+            }
+            return null;
+        }
         ManualResetEventSlim? wake = null;
         lock (_gate)
         {
@@ -98,12 +121,40 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
             }
             else
             {
-                _sleeping.TryPop(out wake);
+                wake = PopSleeper();
             }
+            UpdateOpen();
         }
         wake?.Set();
         return null;
     }
+
+    /// <summary>Wakes one sleeping worker, if any; false when none was asleep.</summary>
+    private bool WakeOne()
+    {
+        ManualResetEventSlim? sleeper;
+        lock (_gate)
+        {
+            sleeper = PopSleeper();
+        }
+        sleeper?.Set();
+        return sleeper is not null;
+    }
+
+    /// <summary>Under _gate.</summary>
+    private ManualResetEventSlim? PopSleeper()
+    {
+        if (!_sleeping.TryPop(out var sleeper))
+        {
+            return null;
+        }
+        Volatile.Write(ref _sleepers, _sleeping.Count);
+        return sleeper;
+    }
+
+    /// <summary>Under _gate: whether Submit may skip the gate (see _open).</summary>
+    private void UpdateOpen() =>
+        _open = _running && !_closing && _threads >= pool.Options.Max && pool.Options.QueueLimit is null;
 
     /// <summary>Workers asleep waiting for a call: for tests.</summary>
     internal int SleepingWorkers
@@ -125,15 +176,10 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         // One sleeping worker per call submitted during the batch, as many as Submit would have woken one by one.
         for (; _owedWakes > 0; _owedWakes--)
         {
-            ManualResetEventSlim? sleeper;
-            lock (_gate)
+            if (!WakeOne())
             {
-                if (!_sleeping.TryPop(out sleeper))
-                {
-                    break;
-                }
+                break;
             }
-            sleeper.Set();
         }
         _owedWakes = 0;
     }
@@ -145,6 +191,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
         lock (_gate)
         {
             _closing = true;
+            _open = false;
             _closed = closed;
             if (!_running || _threads == 0)
             {
@@ -163,6 +210,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                 }
                 wake = [.. _sleeping];
                 _sleeping.Clear();
+                Volatile.Write(ref _sleepers, 0);
             }
         }
         foreach (var sleeper in wake)
@@ -200,6 +248,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
             {
                 Spawn();
             }
+            UpdateOpen();
         }
     }
 
@@ -271,14 +320,18 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
             }
             lock (_gate)
             {
-                // Submit queues and pops a sleeper under the gate: a call queued before this re-check is found here,
-                // one queued after finds this worker on the stack.
-                if (_queue.TryDequeue(out item))
-                {
-                    return item;
-                }
+                // Submit queues, then pops a sleeper under the gate or (open path) reads _sleepers: a call queued before
+                // this re-check is found here, one queued after finds this worker counted and on the stack.
                 wake.Reset();
                 _sleeping.Push(wake);
+                Interlocked.Exchange(ref _sleepers, _sleeping.Count);
+                if (_queue.TryDequeue(out item))
+                {
+                    // Not asleep after all. On top still: pushed under the gate just now.
+                    _sleeping.Pop();
+                    Volatile.Write(ref _sleepers, _sleeping.Count);
+                    return item;
+                }
             }
             wake.Wait();
             slept = true;
@@ -361,6 +414,7 @@ internal sealed class WorkerThreads(ConnectionPool pool) : IExecutor
                     {
                         closed = Interlocked.Exchange(ref _closed, null);
                     }
+                    UpdateOpen();
                 }
             }
             closed?.Invoke([]);
