@@ -10,9 +10,10 @@ namespace AsyncCore.Enterprise;
 /// <remarks>
 /// <para>
 /// A worker takes queued calls back to back and sleeps only when the queue is empty; a call submitted then wakes one
-/// sleeping worker (its own event, so exactly one thread wakes). A busy pool so costs no signal per call. A worker spins
-/// briefly (the event's default) before it blocks: measured on 2 cores, blocking at once costs far more in wake-ups
-/// than the spin costs in stolen time.
+/// sleeping worker (its own event, so exactly one thread wakes). A busy pool so costs no signal per call, and once every
+/// worker is started no lock either (the call is queued without the gate; see Submit). A worker spins briefly (the
+/// event's default) before it blocks: measured on 2 cores, blocking at once costs far more in wake-ups than the spin
+/// costs in stolen time.
 /// </para>
 /// <para>
 /// Hand-backs are coalesced under load: while more calls are queued than the workers can start at once, a worker that
