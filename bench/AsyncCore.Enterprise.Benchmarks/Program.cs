@@ -176,8 +176,9 @@ async Task<double> MeasurePool(DbProviderFactory factory, string cs, string sql,
     var pool = await OnReactor(() => new ConnectionPool(factory, cs, reactor, new ConnectionPoolOptions { Min = max, Max = max, Mode = mode }));
     await RunFor(pool, sql, inFlight, TimeSpan.FromSeconds(0.5)); // warm-up: connections, prepared commands, JIT
     var cpu = ProcessCpu();
+    var allocated = GC.GetTotalAllocatedBytes(precise: true);
     var rate = await RunFor(pool, sql, inFlight, duration);
-    ReportCpu(cpu, rate);
+    ReportCpu(cpu, rate, allocated);
     var closed = new TaskCompletionSource();
     reactor.CallFromThread(() => pool.Close().AddCallback(_ => closed.SetResult()));
     await closed.Task;
@@ -234,14 +235,16 @@ static TimeSpan ProcessCpu()
     return self.TotalProcessorTime;
 }
 
-// With a filter (one runner, for a profiler or an A/B run), also the process CPU per call over the measured period:
-// on a shared machine the rate moves with the neighbours' load, the CPU a call costs much less.
-void ReportCpu(TimeSpan before, double rate)
+// With a filter (one runner, for a profiler or an A/B run), also the process CPU and the bytes allocated per call over
+// the measured period: on a shared machine the rate moves with the neighbours' load, the CPU a call costs much less,
+// and the allocations not at all.
+void ReportCpu(TimeSpan before, double rate, long allocatedBefore)
 {
     if (filter is not null)
     {
         var calls = rate * duration.TotalSeconds;
-        Console.Error.WriteLine($"  {rate:N0} calls/s, {(ProcessCpu() - before).TotalMicroseconds / calls:0.00} µs CPU per call");
+        var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / calls;
+        Console.Error.WriteLine($"  {rate:N0} calls/s, {(ProcessCpu() - before).TotalMicroseconds / calls:0.00} µs CPU per call, {bytes:0} bytes allocated per call");
     }
 }
 
@@ -281,10 +284,11 @@ double MeasureDirectThreads(DbProviderFactory factory, string cs, string sql, in
     workers.ForEach(t => t.Start());
     start.SignalAndWait();
     var cpu = ProcessCpu();
+    var allocated = GC.GetTotalAllocatedBytes(precise: true);
     var clock = Stopwatch.StartNew();
     workers.ForEach(t => t.Join());
     var rate = total / clock.Elapsed.TotalSeconds;
-    ReportCpu(cpu, rate);
+    ReportCpu(cpu, rate, allocated);
     return rate;
 
     // The same work as the pool's RunQuery: every row's values materialised.

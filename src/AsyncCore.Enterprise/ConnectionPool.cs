@@ -395,19 +395,28 @@ public sealed class ConnectionPool : IAsyncDisposable
         }
         if (caller is not null)
         {
-            if (caller.Pending++ == 0)
-            {
-                _blockedCallers++;
-            }
-            item.Deferred.AddFinally(() =>
-            {
-                if (--caller.Pending == 0)
-                {
-                    _blockedCallers--;
-                }
-            });
+            CountBlockedCaller(caller, item.Deferred);
         }
         return item.Deferred;
+    }
+
+    /// <summary>
+    /// Counts <paramref name="caller"/> as waiting for one more call until <paramref name="call"/> fires. Its own method:
+    /// in Submit, the closure's captured state would be allocated on every call, not only on the rare ones it serves.
+    /// </summary>
+    private void CountBlockedCaller<T>(PoolCaller caller, Deferred<T> call)
+    {
+        if (caller.Pending++ == 0)
+        {
+            _blockedCallers++;
+        }
+        call.AddFinally(() =>
+        {
+            if (--caller.Pending == 0)
+            {
+                _blockedCallers--;
+            }
+        });
     }
 
     /// <summary>

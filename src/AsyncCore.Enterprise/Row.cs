@@ -56,16 +56,27 @@ public sealed class Row : IReadOnlyList<object?>
     /// <summary>Reads every remaining row of the current result set.</summary>
     internal static List<Row> ReadAll(DbDataReader reader, ref RowSchema? schema)
     {
-        var rows = new List<Row>();
         if (reader.FieldCount == 0)
         {
-            return rows;
+            return [];
         }
         schema = RowSchema.For(reader, schema);
-        while (reader.Read())
+        if (!reader.Read())
+        {
+            return [];
+        }
+        var first = Read(reader, schema);
+        if (!reader.Read())
+        {
+            // One row (SELECT 1, a lookup by key): a list of exactly one, not the default first growth to four.
+            return new List<Row>(1) { first };
+        }
+        var rows = new List<Row> { first };
+        do
         {
             rows.Add(Read(reader, schema));
         }
+        while (reader.Read());
         return rows;
     }
 

@@ -131,12 +131,13 @@ internal abstract class WorkItem<T> : WorkItem
     private T? _result;
     private Exception? _error;
 
-    protected WorkItem() =>
-        // Cancelling a queued call detaches it so that it never runs; a running one is detached too: its outcome is
-        // thrown away and its transaction rolled back. Either way the Deferred then fails with CancelledException.
-        Deferred = new Deferred<T>(_ => TryDetach());
+    private readonly CallDeferred<T> _deferred;
 
-    public Deferred<T> Deferred { get; }
+    // Cancelling a queued call detaches it so that it never runs; a running one is detached too: its outcome is thrown
+    // away and its transaction rolled back. Either way the Deferred then fails with CancelledException.
+    protected WorkItem() => _deferred = new CallDeferred<T>(this);
+
+    public Deferred<T> Deferred => _deferred;
 
     public override ValueTask<bool> ExecuteAsync(ConnectionSlot slot, bool async, long now) => slot.ExecuteAsync(this, async, now);
 
@@ -149,25 +150,29 @@ internal abstract class WorkItem<T> : WorkItem
 
     public override void Fire()
     {
-        if (Deferred.Called)
+        var deferred = _deferred;
+        if (deferred.Called)
         {
             return;
         }
+        deferred.ReleaseCall();
         if (_error is { } error)
         {
-            Deferred.Errback(new Failure(error));
+            deferred.Errback(new Failure(error));
         }
         else
         {
-            Deferred.Callback(_result!);
+            deferred.Callback(_result!);
         }
     }
 
     public override void FailNow(Exception error)
     {
-        if (!Deferred.Called)
+        var deferred = _deferred;
+        if (!deferred.Called)
         {
-            Deferred.Errback(new Failure(error));
+            deferred.ReleaseCall();
+            deferred.Errback(new Failure(error));
         }
     }
 }

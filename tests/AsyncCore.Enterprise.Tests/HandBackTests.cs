@@ -93,4 +93,51 @@ public sealed class HandBackTests
         Assert.True(observedASleeper, "no worker was ever asleep when a result was fired");
         await harness.Call(() => pool.Close());
     }
+
+    [Fact]
+    public async Task LoneCallsWhileTheWorkerFallsAsleep_EveryOneRuns()
+    {
+        // With every worker started, a call is queued without the pool's gate while the worker may be on its way to sleep:
+        // each call here is submitted right as the worker finds the queue empty, the moment a missed wake-up would strand it.
+        using var db = new SqliteDatabase();
+        await using var harness = ReactorHarness.Running();
+        var pool = await harness.Run(() => new ConnectionPool(db.Factory, db.ConnectionString, harness.Reactor, new ConnectionPoolOptions { Min = 1, Max = 1 }));
+        const int calls = 2_000;
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await harness.Run(() =>
+        {
+            var count = 0;
+            void Next()
+            {
+                pool.RunQuery("SELECT 1").AddCallbacks<object?>(
+                    _ =>
+                    {
+                        if (++count == calls)
+                        {
+                            done.SetResult(count);
+                        }
+                        else if (count % 2 == 0)
+                        {
+                            // Submitted while the result is fired: the wake-up is paid when the batch ends.
+                            Next();
+                        }
+                        else
+                        {
+                            // Submitted on its own reactor pass: the wake-up is decided at once.
+                            harness.Reactor.CallFromThread(Next);
+                        }
+                        return (object?)null;
+                    },
+                    failure =>
+                    {
+                        done.TrySetException(failure.Value);
+                        return (object?)null;
+                    });
+            }
+            Next();
+            return 0;
+        });
+        Assert.Equal(calls, await done.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        await harness.Call(() => pool.Close());
+    }
 }
