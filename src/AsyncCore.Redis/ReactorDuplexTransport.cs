@@ -31,9 +31,9 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
     private Failure? _closedBeforeStart;
     private bool _closed;
 
-    public ReactorDuplexTransport(IReactorThreads reactor, ReplyPump pump)
+    public ReactorDuplexTransport(ReplyPump pump)
     {
-        _reactor = reactor;
+        _reactor = pump.Reactor;
         _pump = pump;
         _writeFlushed = WriteFlushed;
     }
@@ -160,12 +160,12 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
     }
 
     /// <summary>The reactor side of the connection: hands what it reads and its end to the transport.</summary>
-    internal sealed class Wire(ReactorDuplexTransport transport, Action<ReactorDuplexTransport?, Exception?> connected) : Protocol
+    internal sealed class Wire(ReactorDuplexTransport transport, Action<ReactorDuplexTransport> connected) : Protocol
     {
         public override void ConnectionMade()
         {
             transport.Attach(Transport);
-            connected(transport, null);
+            connected(transport);
         }
 
         public override void DataReceived(ReadOnlySpan<byte> data) => transport.Receive(data);

@@ -20,14 +20,14 @@ namespace AsyncCore.Redis;
 /// multiplexer's sockets, and then replies are handed over from its threads.
 /// </remarks>
 #pragma warning disable SER009
-internal sealed class ReactorTunnel(IReactorThreads reactor, IReactorTcp tcp, ReplyPump pump, TimeSpan connectTimeout) : Tunnel
+internal sealed class ReactorTunnel(ReplyPump pump, IReactorTcp tcp, TimeSpan connectTimeout) : Tunnel
 {
     /// <summary>Gives <paramref name="options"/> this tunnel when the reactor can carry its connections.</summary>
     public static void Apply(ConfigurationOptions options, ReplyPump pump)
     {
         if (options.Tunnel is null && !options.Ssl && pump.Reactor is IReactorTcp tcp)
         {
-            options.Tunnel = new ReactorTunnel(pump.Reactor, tcp, pump, TimeSpan.FromMilliseconds(options.ConnectTimeout));
+            options.Tunnel = new ReactorTunnel(pump, tcp, TimeSpan.FromMilliseconds(options.ConnectTimeout));
         }
     }
 
@@ -44,11 +44,11 @@ internal sealed class ReactorTunnel(IReactorThreads reactor, IReactorTcp tcp, Re
             return default;
         }
         var connected = new TaskCompletionSource<DuplexTransport?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        reactor.CallFromThread(() =>
+        pump.Reactor.CallFromThread(() =>
         {
-            var transport = new ReactorDuplexTransport(reactor, pump);
+            var transport = new ReactorDuplexTransport(pump);
             var factory = new ConnectingFactory(
-                new ReactorDuplexTransport.Wire(transport, (made, _) => connected.TrySetResult(made)),
+                new ReactorDuplexTransport.Wire(transport, made => connected.TrySetResult(made)),
                 // The multiplexer reports it as the reason the connection could not be made.
                 failure => connected.TrySetException(failure.Value));
             tcp.ConnectTcp(host, port, factory, connectTimeout);

@@ -54,7 +54,10 @@ public sealed partial class RedisClient : IAsyncDisposable
     public event EventHandler<ConnectionFailedEventArgs>? ConnectionRestored;
 
     /// <summary>
-    /// The underlying multiplexer, for what this client does not wrap. Its tasks complete off the reactor thread. A lazy
+    /// The underlying multiplexer, for what this client does not wrap. Over plain TCP its connections are the reactor's
+    /// own and its tasks complete on the reactor thread: never call its synchronous methods there, which would wait for a
+    /// reply only that thread can read and fail with a timeout (over TLS or a UNIX socket its tasks complete on the
+    /// multiplexer's threads). A lazy
     /// client (<see cref="ConnectLazily(IReactorThreads, string)"/>) has none until its first command has connected it:
     /// before that this throws <see cref="InvalidOperationException"/>.
     /// </summary>
@@ -363,8 +366,9 @@ public sealed partial class RedisClient : IAsyncDisposable
         }
     }
 
-    // A lazy client's command issued before the connection is up (or while a transaction is written, above): it takes its place in the pump's order now, and is
-    // sent once connected (in issue order, since the waiters run in order), or fails with the connection's error.
+    // A lazy client's command issued before the connection is up (or while a transaction is written, above): it takes its
+    // place in the pump's order now, and is sent once connected (in issue order, since the waiters run in order), or
+    // fails with the connection's error.
     private Task<TRaw> AfterConnecting<TRaw>(Func<IDatabase, Task<TRaw>> command)
     {
         var reply = new TaskCompletionSource<TRaw>(TaskCreationOptions.RunContinuationsAsynchronously);
