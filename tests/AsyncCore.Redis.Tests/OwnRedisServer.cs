@@ -12,14 +12,24 @@ internal sealed class OwnRedisServer : IDisposable
 {
     private Process? _process;
 
-    private OwnRedisServer(int port) => Port = port;
+    private OwnRedisServer(int port, string? unixSocket)
+    {
+        Port = port;
+        UnixSocket = unixSocket;
+    }
 
     public int Port { get; }
+
+    /// <summary>The path of its UNIX socket, when started with one (it listens on TCP too).</summary>
+    public string? UnixSocket { get; }
 
     public string Configuration => $"127.0.0.1:{Port}";
 
     /// <summary>Starts one; skips the test when redis-server is not installed.</summary>
-    public static OwnRedisServer Start()
+    public static OwnRedisServer Start() => Start(unixSocket: false);
+
+    /// <summary>Starts one listening on a UNIX socket as well when <paramref name="unixSocket"/> is true.</summary>
+    public static OwnRedisServer Start(bool unixSocket)
     {
         var binary = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "redis-server")).FirstOrDefault(File.Exists);
         Assert.SkipWhen(binary is null, "redis-server is not installed: this test starts a server of its own.");
@@ -27,7 +37,7 @@ internal sealed class OwnRedisServer : IDisposable
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var server = new OwnRedisServer(port);
+        var server = new OwnRedisServer(port, unixSocket ? Path.Combine(Path.GetTempPath(), $"asynccore-redis-{port}.sock") : null);
         server.Resume();
         return server;
     }
@@ -35,7 +45,12 @@ internal sealed class OwnRedisServer : IDisposable
     /// <summary>Starts the server again on the same port (empty: nothing is persisted).</summary>
     public void Resume()
     {
-        var start = new ProcessStartInfo("redis-server", ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        string[] arguments = ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+        if (UnixSocket is not null)
+        {
+            arguments = [.. arguments, "--unixsocket", UnixSocket, "--unixsocketperm", "700"];
+        }
+        var start = new ProcessStartInfo("redis-server", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -52,6 +67,12 @@ internal sealed class OwnRedisServer : IDisposable
             {
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, Port);
+                if (UnixSocket is not null)
+                {
+                    // Redis opens its UNIX socket after its TCP port.
+                    using var local = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    local.Connect(new UnixDomainSocketEndPoint(UnixSocket));
+                }
                 return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
