@@ -1,8 +1,9 @@
 // Throughput of ConnectionPool against direct ADO.NET, at a fixed number of calls in flight, in one run.
 //   dotnet run -c Release --project bench/AsyncCore.Enterprise.Benchmarks -- [seconds] [sqlite|pg|all|spare-core] [rounds]
 // PostgreSQL rows need ASYNCCORE_PG (bash eng/services.sh start). Prints a Markdown table.
-// Each cell runs its runners in turn, `rounds` times (A B C, A B C, ...), and reports each runner's median: on a shared
-// machine the load moves between seconds, and interleaving gives every runner the same share of it.
+// Each cell runs its runners in turn, `rounds` times, each round starting one runner later (A B C, B C A, ...), and
+// reports each runner's median and range: on a shared machine the load moves between seconds, and interleaving gives
+// every runner the same share of it. Ratios are computed per round, against the runner measured in the same round.
 using System.Data.Common;
 using System.Diagnostics;
 using AsyncCore;
@@ -21,8 +22,10 @@ var filter = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_FILTER");
 var cores = Environment.ProcessorCount;
 // "vs direct": the pool over the direct runner it is compared with (same threads; for async mode, direct async).
 // "vs direct async" (PostgreSQL): every pool row over direct Npgsql async with the same concurrency, the target.
-Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | min-max | vs direct | vs direct async |");
-Console.WriteLine($"|---|---|---:|---|---:|---:|---:|---:|");
+// "own cost" (one core only): 1/pool − 1/direct per round, the time the pool adds to each call when one core runs
+// everything, so the difference is CPU (with several cores the threads overlap and it is not).
+Console.WriteLine($"| database | query | in flight | runner | queries/s (median of {rounds}) | min-max | vs direct (median, min-max of rounds) | vs direct async | own cost µs/call (one core) |");
+Console.WriteLine($"|---|---|---:|---|---:|---:|---:|---:|---:|");
 
 // The reactor a user gets by default (EpollReactor on Linux); ASYNCCORE_REACTOR=eventloop measures the portable one, and
 // ASYNCCORE_BENCH_SPIN=never|adaptive|always its ReactorOptions.SpinBeforeSleep (default: adaptive, the library's).
@@ -121,23 +124,39 @@ async Task Cell(string db, string query, int inFlight, (string Name, string? Ver
     {
         runners = [.. runners.Where(r => $"{db}|{query}|{inFlight}|{r.Name}".Contains(filter, StringComparison.Ordinal))];
     }
-    var rates = runners.Select(_ => new List<double>()).ToArray();
+    // rates[runner][round]
+    var rates = runners.Select(_ => new double[rounds]).ToArray();
     for (var round = 0; round < rounds; round++)
     {
-        for (var i = 0; i < runners.Length; i++)
+        for (var k = 0; k < runners.Length; k++)
         {
-            rates[i].Add(await runners[i].Measure());
+            var i = (round + k) % runners.Length;
+            rates[i][round] = await runners[i].Measure();
         }
     }
-    var medians = rates.Select(r => r.Order().ElementAt(r.Count / 2)).ToArray();
     var directAsync = Array.FindIndex(runners, r => r.Name.StartsWith("direct Npgsql async", StringComparison.Ordinal));
     for (var i = 0; i < runners.Length; i++)
     {
+        var mine = rates[i];
         var versus = Array.FindIndex(runners, r => r.Name == runners[i].Versus);
-        var ratio = versus >= 0 ? $"{medians[i] / medians[versus]:0.00}x" : "";
-        var ratioAsync = directAsync >= 0 && runners[i].Name.StartsWith("pool", StringComparison.Ordinal) ? $"{medians[i] / medians[directAsync]:0.00}x" : "";
-        Console.WriteLine($"| {db} | {query} | {inFlight} | {runners[i].Name} | {medians[i]:N0} | {rates[i].Min():N0}-{rates[i].Max():N0} | {ratio} | {ratioAsync} |");
+        var ratio = versus >= 0 ? Ratios(mine, rates[versus]) : "";
+        var ratioAsync = directAsync >= 0 && runners[i].Name.StartsWith("pool", StringComparison.Ordinal) ? Ratios(mine, rates[directAsync]) : "";
+        var ownCost = versus >= 0 && cores == 1
+            ? Summary(mine.Zip(rates[versus], (pool, direct) => (1 / pool - 1 / direct) * 1e6).ToArray())
+            : "";
+        Console.WriteLine($"| {db} | {query} | {inFlight} | {runners[i].Name} | {Median(mine):N0} | {mine.Min():N0}-{mine.Max():N0} | {ratio} | {ratioAsync} | {ownCost} |");
     }
+
+    static string Ratios(double[] mine, double[] theirs) => Summary(mine.Zip(theirs, (a, b) => a / b).ToArray(), "x");
+}
+
+static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
+
+// "median (min-max)" of per-round values, each followed by unit.
+static string Summary(double[] values, string unit = "")
+{
+    static string F(double value) => value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+    return $"{F(Median(values))}{unit} ({F(values.Min())}{unit}-{F(values.Max())}{unit})";
 }
 
 static IEnumerable<(string, string)> Queries() => [("SELECT 1", "SELECT 1"), ("10-row select", "SELECT id, name FROM bench_rows ORDER BY id LIMIT 10")];
