@@ -99,6 +99,13 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Reactor thread: closes a connection that nobody took (its attempt was cancelled meanwhile).</summary>
+    internal void Drop()
+    {
+        Volatile.Write(ref _closed, true);
+        _connection?.LoseConnection();
+    }
+
     /// <summary>Reactor thread: the TCP connection is up.</summary>
     internal void Attach(ITransport connection) => _connection = connection;
 

@@ -44,13 +44,31 @@ internal sealed class ReactorTunnel(ReplyPump pump, IReactorTcp tcp, TimeSpan co
             return default;
         }
         var connected = new TaskCompletionSource<DuplexTransport?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The multiplexer may give up first (its connect timeout): the attempt's Task is cancelled then, and a connection
+        // made after that is closed at once instead of being left open with no owner.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<DuplexTransport?>(cancellationToken);
+        }
+        var cancel = cancellationToken.Register(() => connected.TrySetCanceled(cancellationToken));
         pump.Reactor.CallFromThread(() =>
         {
             var transport = new ReactorDuplexTransport(pump);
             var factory = new ConnectingFactory(
-                new ReactorDuplexTransport.Wire(transport, made => connected.TrySetResult(made)),
+                new ReactorDuplexTransport.Wire(transport, made =>
+                {
+                    cancel.Unregister();
+                    if (!connected.TrySetResult(made))
+                    {
+                        made.Drop();
+                    }
+                }),
                 // The multiplexer reports it as the reason the connection could not be made.
-                failure => connected.TrySetException(failure.Value));
+                failure =>
+                {
+                    cancel.Unregister();
+                    connected.TrySetException(failure.Value);
+                });
             tcp.ConnectTcp(host, port, factory, connectTimeout);
         });
         return new ValueTask<DuplexTransport?>(connected.Task);
