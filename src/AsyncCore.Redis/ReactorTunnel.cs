@@ -43,13 +43,13 @@ internal sealed class ReactorTunnel(ReplyPump pump, IReactorTcp tcp, TimeSpan co
         {
             return default;
         }
-        var connected = new TaskCompletionSource<DuplexTransport?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // The multiplexer may give up first (its connect timeout): the attempt's Task is cancelled then, and a connection
-        // made after that is closed at once instead of being left open with no owner.
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<DuplexTransport?>(cancellationToken);
         }
+        var connected = new TaskCompletionSource<DuplexTransport?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The multiplexer may give up first (its connect timeout): the attempt's Task is cancelled then, and a connection
+        // made after that is closed at once instead of being left open with no owner.
         var cancel = cancellationToken.Register(() => connected.TrySetCanceled(cancellationToken));
         pump.Reactor.CallFromThread(() =>
         {
