@@ -95,4 +95,11 @@ internal sealed class OwnRedisServer : IDisposable
     }
 
     public void Dispose() => Stop();
+
+    /// <summary>Disposes it on a worker thread of <paramref name="reactor"/>: stopping the process blocks.</summary>
+    public Deferred<bool> DisposeOffReactor(AsyncCore.Reactor.ReactorBase reactor) => reactor.DeferToThread(() =>
+    {
+        Dispose();
+        return true;
+    });
 }

@@ -41,11 +41,7 @@ public sealed class ReactorTunnelTests : ReactorTestBase
         }
         finally
         {
-            await reactor.DeferToThread(() =>
-            {
-                server.Dispose();
-                return true;
-            });
+            await server.DisposeOffReactor(reactor);
         }
         return true;
     });

@@ -226,11 +226,7 @@ public sealed class RedisClientTests : ReactorTestBase
         }
         finally
         {
-            await reactor.DeferToThread(() =>
-            {
-                server.Dispose();
-                return true;
-            });
+            await server.DisposeOffReactor(reactor);
         }
         return true;
     });
