@@ -15,15 +15,20 @@ namespace AsyncCore.Redis;
 #pragma warning disable SER009 // StackExchange.Redis's push transport: see ReactorTunnel.
 internal sealed class ReactorDuplexTransport : DuplexTransport
 {
+    // A buffer that grew past this for one large write (a big value) is dropped once written, not kept for the life of
+    // the connection.
+    private const int KeptCapacity = 64 * 1024;
+    private const int InitialCapacity = 4096;
+
     private readonly IReactorThreads _reactor;
     private readonly ReplyPump _pump;
     private readonly Lock _gate = new();
     private readonly Action _writeFlushed;
 
     // What the current writer has staged since its last flush: only that writer (one at a time) touches it.
-    private ArrayBufferWriter<byte> _staged = new(4096);
+    private ArrayBufferWriter<byte> _staged = new(InitialCapacity);
     // Flushed off the reactor thread and not yet written to the connection, in order. Guarded by _gate.
-    private ArrayBufferWriter<byte> _flushed = new(4096);
+    private ArrayBufferWriter<byte> _flushed = new(InitialCapacity);
     private bool _writeScheduled;
 
     private ITransport? _connection;
@@ -48,7 +53,7 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
     {
         if (Volatile.Read(ref _closed))
         {
-            _staged.ResetWrittenCount();
+            Reset(ref _staged);
             return false;
         }
         if (_staged.WrittenCount == 0)
@@ -60,7 +65,7 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
             // Whatever other threads flushed before this goes first.
             WriteFlushed();
             _connection?.Write(_staged.WrittenSpan);
-            _staged.ResetWrittenCount();
+            Reset(ref _staged);
             return true;
         }
         bool schedule;
@@ -70,7 +75,7 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
             schedule = !_writeScheduled;
             _writeScheduled = true;
         }
-        _staged.ResetWrittenCount();
+        Reset(ref _staged);
         if (schedule)
         {
             _reactor.CallFromThread(_writeFlushed);
@@ -162,7 +167,31 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
                 return;
             }
             _connection?.Write(_flushed.WrittenSpan);
-            _flushed.ResetWrittenCount();
+            Reset(ref _flushed);
+        }
+    }
+
+    /// <summary>What the staging buffers hold on to between writes: for tests.</summary>
+    internal int RetainedCapacity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _staged.Capacity + _flushed.Capacity;
+            }
+        }
+    }
+
+    private static void Reset(ref ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.Capacity > KeptCapacity)
+        {
+            buffer = new ArrayBufferWriter<byte>(InitialCapacity);
+        }
+        else
+        {
+            buffer.ResetWrittenCount();
         }
     }
 

@@ -46,6 +46,61 @@ public sealed class ReactorTunnelTests : ReactorTestBase
         return true;
     });
 
+    [Fact]
+    public Task AfterALargeWrite_TheStagingBuffersShrinkBack_FromTheReactorAndFromOtherThreads() => RunOnReactor(async reactor =>
+    {
+        // A big value must not leave a buffer of its size behind for the life of the connection.
+        const int large = 4 << 20;
+        const int small = 100;
+        var transport = new ReactorDuplexTransport(new ReplyPump(reactor));
+
+        // On the reactor thread a flush writes at once.
+        Assert.True(Write(transport, large));
+        Assert.True(transport.RetainedCapacity < 256 * 1024, $"{transport.RetainedCapacity} bytes kept");
+
+        // From another thread it is staged for the reactor, whose write (queued before this test resumes) runs first.
+        Assert.True(await reactor.DeferToThread(() => Write(transport, large)));
+        Assert.True(transport.RetainedCapacity < 256 * 1024, $"{transport.RetainedCapacity} bytes kept");
+
+        // Small writes reuse what they have.
+        Assert.True(Write(transport, small));
+        Assert.True(await reactor.DeferToThread(() => Write(transport, small)));
+        Assert.True(transport.RetainedCapacity < 256 * 1024, $"{transport.RetainedCapacity} bytes kept");
+        return true;
+    });
+
+    [Fact]
+    public Task LargeValues_RoundTripOverTheReactorsConnection_AcrossManyReads() => RunOnReactor(async reactor =>
+    {
+        // A reply far larger than one read is parsed across many bursts; the ones around it keep their order.
+        var redis = await RedisClient.Connect(reactor, RedisServer.Require());
+        var key = RedisServer.Key("large");
+        var value = new byte[8 << 20];
+        new Random(17).NextBytes(value);
+        var before = redis.HandOvers;
+
+        var set = redis.Set(key, value);
+        var length = redis.Execute("STRLEN", key);
+        var get = redis.Get(key);
+        var small = redis.Execute("ECHO", "after");
+        Assert.True(await set);
+        Assert.Equal(value.Length, (long)(await length)!);
+        Assert.Equal(value, (byte[])(await get)!);
+        Assert.Equal("after", (string?)await small);
+
+        Assert.Equal(0, redis.HandOvers - before);
+        await redis.Delete(key);
+        await redis.CloseAsync();
+        return true;
+    });
+
+    private static bool Write(ReactorDuplexTransport transport, int size)
+    {
+        transport.GetSpan(size)[..size].Fill((byte)'x');
+        transport.Advance(size);
+        return transport.Flush();
+    }
+
     private static async Deferred<long> ConnectedClients(RedisClient admin)
     {
         var info = (string)(await admin.Execute("INFO", "clients"))!;
