@@ -8,7 +8,7 @@ namespace AsyncCore.Redis.Tests;
 /// A redis-server of the test's own, on a free loopback port, that the test can stop and start again without touching
 /// the shared server. Its methods block: call them on a worker thread.
 /// </summary>
-internal sealed class OwnRedisServer : IDisposable
+internal sealed class OwnRedisServer : IAsyncDisposable
 {
     private Process? _process;
 
@@ -94,12 +94,6 @@ internal sealed class OwnRedisServer : IDisposable
         }
     }
 
-    public void Dispose() => Stop();
-
-    /// <summary>Disposes it on a worker thread of <paramref name="reactor"/>: stopping the process blocks.</summary>
-    public Deferred<bool> DisposeOffReactor(AsyncCore.Reactor.ReactorBase reactor) => reactor.DeferToThread(() =>
-    {
-        Dispose();
-        return true;
-    });
+    /// <summary>Stops it on a thread-pool thread (stopping the process blocks): for <c>await using</c> on the reactor thread.</summary>
+    public ValueTask DisposeAsync() => new(Task.Run(Stop));
 }

@@ -14,35 +14,28 @@ public sealed class ReactorTunnelTests : ReactorTestBase
     public Task AConnectionMadeAfterTheAttemptWasCancelled_IsClosed_NotLeftOpen() => RunOnReactor(async reactor =>
     {
         // A server of the test's own: other tests' connections would move the count.
-        var server = await reactor.DeferToThread(() => OwnRedisServer.Start());
-        try
-        {
-            var admin = await RedisClient.Connect(reactor, server.Configuration + ",allowAdmin=true");
-            var before = await ConnectedClients(admin);
-            var tunnel = new ReactorTunnel(new ReplyPump(reactor), reactor, TimeSpan.FromSeconds(5));
-            using var cancel = new CancellationTokenSource();
-            var attempt = tunnel.ConnectTransportAsync(
-                new IPEndPoint(IPAddress.Loopback, server.Port), ConnectionType.Interactive, new TlsOptions(new ConfigurationOptions()), cancel.Token).AsTask();
+        await using var server = await reactor.DeferToThread(() => OwnRedisServer.Start());
+        var admin = await RedisClient.Connect(reactor, server.Configuration + ",allowAdmin=true");
+        var before = await ConnectedClients(admin);
+        var tunnel = new ReactorTunnel(new ReplyPump(reactor), reactor, TimeSpan.FromSeconds(5));
+        using var cancel = new CancellationTokenSource();
+        var attempt = tunnel.ConnectTransportAsync(
+            new IPEndPoint(IPAddress.Loopback, server.Port), ConnectionType.Interactive, new TlsOptions(new ConfigurationOptions()), cancel.Token).AsTask();
 
-            // The multiplexer gives up before the reactor has even started connecting: the connection is made after.
-            await cancel.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt);
+        // The multiplexer gives up before the reactor has even started connecting: the connection is made after.
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt);
 
-            // Let the connection be made, then wait for the server to see it gone (left open, it would stay counted).
-            await reactor.DeferLater(TimeSpan.FromMilliseconds(200));
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            long now;
-            while ((now = await ConnectedClients(admin)) != before && DateTime.UtcNow < deadline)
-            {
-                await reactor.DeferLater(TimeSpan.FromMilliseconds(20));
-            }
-            Assert.Equal(before, now);
-            await admin.CloseAsync();
-        }
-        finally
+        // Let the connection be made, then wait for the server to see it gone (left open, it would stay counted).
+        await reactor.DeferLater(TimeSpan.FromMilliseconds(200));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long now;
+        while ((now = await ConnectedClients(admin)) != before && DateTime.UtcNow < deadline)
         {
-            await server.DisposeOffReactor(reactor);
+            await reactor.DeferLater(TimeSpan.FromMilliseconds(20));
         }
+        Assert.Equal(before, now);
+        await admin.CloseAsync();
         return true;
     });
 

@@ -197,37 +197,30 @@ public sealed class RedisClientTests : ReactorTestBase
     {
         // A UNIX socket is not carried by the reactor: the multiplexer keeps its own socket and completes replies on its
         // own threads, and the pump hands them over in batches, in the order the commands were issued.
-        var server = await reactor.DeferToThread(() => OwnRedisServer.Start(unixSocket: true));
-        try
+        await using var server = await reactor.DeferToThread(() => OwnRedisServer.Start(unixSocket: true));
+        var options = new ConfigurationOptions { EndPoints = { new UnixDomainSocketEndPoint(server.UnixSocket!) } };
+        var redis = await RedisClient.Connect(reactor, options);
+        var key = RedisServer.Key("unix");
+        const int count = 2_000;
+        var seen = new List<long>(count);
+        var offThread = 0;
+        var replies = new List<Deferred<long>>(count);
+        for (var i = 0; i < count; i++)
         {
-            var options = new ConfigurationOptions { EndPoints = { new UnixDomainSocketEndPoint(server.UnixSocket!) } };
-            var redis = await RedisClient.Connect(reactor, options);
-            var key = RedisServer.Key("unix");
-            const int count = 2_000;
-            var seen = new List<long>(count);
-            var offThread = 0;
-            var replies = new List<Deferred<long>>(count);
-            for (var i = 0; i < count; i++)
+            replies.Add(redis.Increment(key).AddCallback(value =>
             {
-                replies.Add(redis.Increment(key).AddCallback(value =>
-                {
-                    offThread += reactor.IsReactorThread ? 0 : 1;
-                    seen.Add(value);
-                    return value;
-                }));
-            }
-            await Deferred.GatherResults(replies);
+                offThread += reactor.IsReactorThread ? 0 : 1;
+                seen.Add(value);
+                return value;
+            }));
+        }
+        await Deferred.GatherResults(replies);
 
-            Assert.Equal(0, offThread);
-            Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), seen);
-            Assert.True(redis.HandOvers > 0, "the replies should have come through the pump's hand-over");
-            Assert.True(redis.HandOvers < count, $"{redis.HandOvers} hand-overs for {count} replies: not batched");
-            await redis.CloseAsync();
-        }
-        finally
-        {
-            await server.DisposeOffReactor(reactor);
-        }
+        Assert.Equal(0, offThread);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), seen);
+        Assert.True(redis.HandOvers > 0, "the replies should have come through the pump's hand-over");
+        Assert.True(redis.HandOvers < count, $"{redis.HandOvers} hand-overs for {count} replies: not batched");
+        await redis.CloseAsync();
         return true;
     });
 

@@ -77,7 +77,7 @@ public sealed class ServerRestartTests : ReactorTestBase
     public Task ServerDown_QueuedCommandsRunAfterTheRestart_FailFastOnesFailClearly_AndEachFiresOnce() => RunOnReactor(async reactor =>
     {
         RedisServer.Require();
-        using var server = await reactor.DeferToThread(OwnRedisServer.Start);
+        await using var server = await reactor.DeferToThread(OwnRedisServer.Start);
         // The multiplexer's default backlog queues commands while disconnected; FailFast refuses them at once.
         var queued = await RedisClient.Connect(reactor, server.Configuration);
         var failFastOptions = ConfigurationOptions.Parse(server.Configuration);
