@@ -99,12 +99,16 @@ internal sealed class ReactorDuplexTransport : DuplexTransport
 
     public override ValueTask DisposeAsync()
     {
+        // Refuses writes from now on; the connection itself is closed on the reactor thread.
         Volatile.Write(ref _closed, true);
-        _reactor.CallFromThread(() => _connection?.LoseConnection());
+        _reactor.CallFromThread(Drop);
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Reactor thread: closes a connection that nobody took (its attempt was cancelled meanwhile).</summary>
+    /// <summary>
+    /// Reactor thread: closes the connection and refuses writes from now on (disposed, or never taken: its attempt was
+    /// cancelled meanwhile).
+    /// </summary>
     internal void Drop()
     {
         Volatile.Write(ref _closed, true);

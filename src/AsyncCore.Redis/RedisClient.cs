@@ -57,9 +57,8 @@ public sealed partial class RedisClient : IAsyncDisposable
     /// The underlying multiplexer, for what this client does not wrap. Over plain TCP its connections are the reactor's
     /// own and its tasks complete on the reactor thread: never call its synchronous methods there, which would wait for a
     /// reply only that thread can read and fail with a timeout (over TLS or a UNIX socket its tasks complete on the
-    /// multiplexer's threads). A lazy
-    /// client (<see cref="ConnectLazily(IReactorThreads, string)"/>) has none until its first command has connected it:
-    /// before that this throws <see cref="InvalidOperationException"/>.
+    /// multiplexer's threads). A lazy client (<see cref="ConnectLazily(IReactorThreads, string)"/>) has none until its
+    /// first command has connected it: before that this throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public IConnectionMultiplexer Multiplexer =>
         _multiplexer ?? throw new InvalidOperationException("The lazy Redis client has not connected yet: it connects on its first command.");
