@@ -78,7 +78,7 @@ internal sealed class ReplyPump
 
     internal void Schedule()
     {
-        if (_reading && _reactor.IsReactorThread)
+        if (_reactor.IsReactorThread && _reading)
         {
             _completedWhileReading = true;
             return;
