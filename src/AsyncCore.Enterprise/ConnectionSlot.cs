@@ -399,7 +399,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
     // async methods completing synchronously, which cost as much as the query itself for a statement like SELECT 1.
 
     /// <summary>Runs a query with the provider's synchronous API and materialises its rows.</summary>
-    public List<Row> Query(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
+    public Row[] Query(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
     {
         var command = Command(sql, args, transaction, out var cached);
         try
@@ -422,7 +422,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         }
     }
 
-    public async ValueTask<List<Row>> QueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<Row>> QueryAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         if (!async)
         {
@@ -447,10 +447,10 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
     }
 
     /// <summary>Reads every row of the current result set, reusing (and remembering) a cached command's schema.</summary>
-    private static async ValueTask<List<Row>> ReadRowsAsync(DbDataReader reader, CachedCommand? cached, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<IReadOnlyList<Row>> ReadRowsAsync(DbDataReader reader, CachedCommand? cached, bool async, CancellationToken cancellationToken)
     {
         var schema = cached?.Schema;
-        List<Row> rows;
+        IReadOnlyList<Row> rows;
         if (async)
         {
             (rows, schema) = await Row.ReadAllAsync(reader, schema, cancellationToken).ConfigureAwait(false);
@@ -466,7 +466,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         return rows;
     }
 
-    public async ValueTask<(List<Row> Rows, int Affected)> ExecuteBufferedAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    public async ValueTask<(IReadOnlyList<Row> Rows, int Affected)> ExecuteBufferedAsync(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         var command = Command(sql, args, transaction, out var cached);
         try
@@ -492,7 +492,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
     }
 
     /// <summary>Runs a query with the provider's synchronous API and maps its rows to <typeparamref name="TRow"/>.</summary>
-    public List<TRow> Query<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
+    public TRow[] Query<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction)
     {
         var command = Command(sql, args, transaction, out var cached);
         try
@@ -509,7 +509,7 @@ internal sealed class ConnectionSlot(ConnectionPool pool)
         }
     }
 
-    public async ValueTask<List<TRow>> QueryAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<TRow>> QueryAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(RowMapper<object>.Members)] TRow>(string sql, IReadOnlyList<object?> args, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         if (!async)
         {

@@ -53,31 +53,20 @@ public sealed class Row : IReadOnlyList<object?>
             _ => v.ToString(),
         })) + ")";
 
-    /// <summary>Reads every remaining row of the current result set.</summary>
-    internal static List<Row> ReadAll(DbDataReader reader, ref RowSchema? schema)
+    /// <summary>Reads every remaining row of the current result set, into an array of exactly their number.</summary>
+    internal static Row[] ReadAll(DbDataReader reader, ref RowSchema? schema)
     {
         if (reader.FieldCount == 0)
         {
             return [];
         }
         schema = RowSchema.For(reader, schema);
-        if (!reader.Read())
-        {
-            return [];
-        }
-        var first = Read(reader, schema);
-        if (!reader.Read())
-        {
-            // One row (SELECT 1, a lookup by key): a list of exactly one, not the default first growth to four.
-            return new List<Row>(1) { first };
-        }
-        var rows = new List<Row> { first };
-        do
+        var rows = new ExactArrayBuilder<Row>();
+        while (reader.Read())
         {
             rows.Add(Read(reader, schema));
         }
-        while (reader.Read());
-        return rows;
+        return rows.ToArray();
     }
 
     /// <summary>Reads every remaining row of the current result set, asynchronously.</summary>

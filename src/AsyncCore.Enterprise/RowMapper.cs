@@ -32,27 +32,29 @@ public static class RowMapper<[DynamicallyAccessedMembers(Members)] T>
         return plan.Create(i => row[i]);
     }
 
-    internal static List<T> ReadAll(DbDataReader reader)
+    internal static T[] ReadAll(DbDataReader reader)
     {
-        var list = new List<T>();
         if (reader.FieldCount == 0)
         {
-            return list;
+            return [];
         }
+        var items = new ExactArrayBuilder<T>();
         if (s_scalar)
         {
             while (reader.Read())
             {
-                list.Add(ValueConverter.To<T>(reader.GetValue(0)));
+                items.Add(ValueConverter.To<T>(reader.GetValue(0)));
             }
-            return list;
+            return items.ToArray();
         }
         var plan = PlanFor(reader);
+        // One delegate for every row, not one per row.
+        Func<int, object?> value = reader.GetValue;
         while (reader.Read())
         {
-            list.Add(plan.Create(reader.GetValue));
+            items.Add(plan.Create(value));
         }
-        return list;
+        return items.ToArray();
     }
 
     internal static async Task<List<T>> ReadAllAsync(DbDataReader reader, CancellationToken cancellationToken)
@@ -63,9 +65,10 @@ public static class RowMapper<[DynamicallyAccessedMembers(Members)] T>
             return list;
         }
         var plan = s_scalar ? null : PlanFor(reader);
+        Func<int, object?> value = reader.GetValue;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(plan is null ? ValueConverter.To<T>(reader.GetValue(0)) : plan.Create(reader.GetValue));
+            list.Add(plan is null ? ValueConverter.To<T>(reader.GetValue(0)) : plan.Create(value));
         }
         return list;
     }

@@ -16,7 +16,7 @@ public sealed class Transaction
 {
     private readonly ConnectionSlot _slot;
     private readonly DbTransaction _transaction;
-    private List<Row> _buffer = [];
+    private IReadOnlyList<Row> _buffer = [];
     private int _next;
     private bool _done;
 
@@ -81,7 +81,11 @@ public sealed class Transaction
     public IReadOnlyList<Row> FetchMany(int size)
     {
         var count = Math.Clamp(_buffer.Count - _next, 0, size);
-        var rows = _buffer.GetRange(_next, count);
+        var rows = new Row[count];
+        for (var i = 0; i < count; i++)
+        {
+            rows[i] = _buffer[_next + i];
+        }
         _next += count;
         return rows;
     }

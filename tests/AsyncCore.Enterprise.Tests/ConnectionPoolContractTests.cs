@@ -66,6 +66,29 @@ public abstract class ConnectionPoolContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunQuery_ReturnsEveryRowInOrder_AcrossTheSizesTheRowBufferChangesAt()
+    {
+        // Rows are collected 16 in place, then in an overflow list: every count around that edge, mapped and not.
+        var pool = Pool();
+        var table = await CreateTable(pool);
+        await Call(() => pool.RunInteraction(txn =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                txn.Execute($"INSERT INTO {table} (id, name) VALUES ({Db.P(0)}, {Db.P(1)})", i, $"name {i}");
+            }
+            return 0;
+        }));
+        foreach (var count in new[] { 0, 1, 15, 16, 17, 33, 40 })
+        {
+            var rows = await Call(() => pool.RunQuery($"SELECT id, name FROM {table} WHERE id < {count} ORDER BY id"));
+            Assert.Equal(Enumerable.Range(0, count).Select(i => $"name {i}"), rows.Select(r => r.Get<string>("name")));
+            var ids = await Call(() => pool.RunQuery<int>($"SELECT id FROM {table} WHERE id < {count} ORDER BY id"));
+            Assert.Equal(Enumerable.Range(0, count), ids);
+        }
+    }
+
+    [Fact]
     public async Task RunOperation_Insert_CommitsVisiblyToOtherConnections()
     {
         var pool = Pool();
