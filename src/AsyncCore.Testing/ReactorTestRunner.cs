@@ -18,6 +18,9 @@ public static class ReactorTestRunner
     /// <summary>How long the reactor may take to answer the end-of-test inspection, and to shut down.</summary>
     private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a reactor thread pool worker may take to finish once the test is over (see BusyThreadPoolAsync).</summary>
+    private static readonly TimeSpan PoolSettlePatience = TimeSpan.FromSeconds(1);
+
     private static readonly MethodInfo RunDeferredMethod =
         typeof(ReactorTestRunner).GetMethod(nameof(RunDeferredMethodAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
 
@@ -91,6 +94,10 @@ public static class ReactorTestRunner
                     foreach (var problem in leftBehind.Problems)
                     {
                         janitor.AddProblem(problem);
+                    }
+                    if (await BusyThreadPoolAsync(reactor.GetThreadPool()).ConfigureAwait(false) is { } busy)
+                    {
+                        janitor.AddProblem(busy);
                     }
                     janitor.AddUnhandled(leftBehind.Unhandled);
                 }
@@ -215,6 +222,10 @@ public static class ReactorTestRunner
             {
                 text.AppendLine().Append("- ").Append(problem);
             }
+            if (reactor.GetThreadPool() is var pool && (pool.Working > 0 || pool.QueueLength > 0))
+            {
+                text.AppendLine().Append("- ").Append(DescribeBusy(pool));
+            }
             if (cancel)
             {
                 running()?.Cancel();
@@ -232,6 +243,30 @@ public static class ReactorTestRunner
         }
     }
 
+    /// <summary>
+    /// The reactor thread pool's work still running or queued once the test is over, after
+    /// <see cref="PoolSettlePatience"/>; null when the pool is idle. A worker that handed its result to the reactor
+    /// (<c>DeferToThread</c>'s last step) counts as working until that call returns, which on a loaded machine can be
+    /// after the reactor fired the result and the test ended: it is given that moment, a worker that is really busy is not
+    /// done by then.
+    /// </summary>
+    private static async Task<string?> BusyThreadPoolAsync(ReactorThreadPool pool)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (pool.Working > 0 || pool.QueueLength > 0)
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= PoolSettlePatience)
+            {
+                return DescribeBusy(pool);
+            }
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        return null;
+    }
+
+    private static string DescribeBusy(ReactorThreadPool pool) =>
+        $"Reactor thread pool still busy: {pool.Working} working, {pool.QueueLength} queued";
+
     private static (List<string> Problems, IReadOnlyList<UnhandledErrorReport> Unhandled) Inspect(EventLoopReactor reactor, bool take = true)
     {
         var problems = new List<string>();
@@ -246,11 +281,6 @@ public static class ReactorTestRunner
         foreach (var connection in reactor.GetConnections())
         {
             problems.Add($"Connection left open: {TestJanitor.Describe(connection)}");
-        }
-        var pool = reactor.GetThreadPool();
-        if (pool.Working > 0 || pool.QueueLength > 0)
-        {
-            problems.Add($"Reactor thread pool still busy: {pool.Working} working, {pool.QueueLength} queued");
         }
         return (problems, take ? reactor.UnhandledFailures.TakePending() : []);
     }
