@@ -108,7 +108,9 @@ public sealed class SlowReaderAndReactorClockTests : ReactorTestBase, IDisposabl
     public Task SlowButSteadyReader_IsNotDisconnected() => RunOnReactor(async reactor =>
     {
         var root = BigFileTree();
-        var port = reactor.ListenTcp(0, new Site(root, new WebServerOptions { WriteTimeout = TimeSpan.FromMilliseconds(300) }), interfaceAddress: "127.0.0.1");
+        // The reader takes something every millisecond or so; on a loaded machine a thread-pool delay can still stretch
+        // to hundreds of milliseconds, so the timeout is far above that and far below the test's own limit.
+        var port = reactor.ListenTcp(0, new Site(root, new WebServerOptions { WriteTimeout = TimeSpan.FromSeconds(3) }), interfaceAddress: "127.0.0.1");
         var portNumber = ((IPEndPoint)port.GetHost()).Port;
 
         var received = await Deferred.FromTask(Task.Run(async () =>
