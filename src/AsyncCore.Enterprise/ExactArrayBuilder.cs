@@ -5,7 +5,7 @@ namespace AsyncCore.Enterprise;
 /// <summary>
 /// Collects items one at a time into an array of exactly their number. The first 16 wait in the struct itself (on the
 /// caller's stack), later ones in a list, so a result of a few rows costs one array of the right size instead of a
-/// list and the arrays it outgrows (4, 8, 16: three times the memory the rows' references need).
+/// list and the arrays it outgrows (4, 8 and 16 for 10 rows: about three times the memory their references need).
 /// </summary>
 internal struct ExactArrayBuilder<T>
 {
