@@ -19,6 +19,10 @@ var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureIn
 var duration = TimeSpan.FromSeconds(seconds);
 // For profiling one runner: only runners whose "database|query|in flight|runner" contains this text run.
 var filter = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_FILTER");
+// ASYNCCORE_BENCH_SQLITE_IMMUTABLE=1: every runner opens the SQLite file read-only with immutable=1, so SQLite takes no
+// file lock per query. A diagnostic: it shows what the comparison is without SQLite's shared-lock bookkeeping, whose
+// fcntl calls depend on how the connections' read transactions overlap (bench/README-enterprise.md).
+var immutable = Environment.GetEnvironmentVariable("ASYNCCORE_BENCH_SQLITE_IMMUTABLE") == "1";
 var cores = Environment.ProcessorCount;
 // "vs direct": the pool over the direct runner it is compared with (same threads; for async mode, direct async).
 // "vs direct async" (PostgreSQL): every pool row over direct Npgsql async with the same concurrency, the target.
@@ -40,6 +44,10 @@ if (which is "all" or "sqlite")
     var path = Path.Combine(Path.GetTempPath(), $"asynccore-bench-{Guid.NewGuid():N}.db");
     var cs = $"Data Source={path}";
     Setup(SqliteFactory.Instance, cs);
+    if (immutable)
+    {
+        cs = $"Data Source=file:{path}?immutable=1";
+    }
     foreach (var (label, sql) in Queries())
     {
         foreach (var inFlight in new[] { 10, 50 })
