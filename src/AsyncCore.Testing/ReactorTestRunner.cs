@@ -222,9 +222,9 @@ public static class ReactorTestRunner
             {
                 text.AppendLine().Append("- ").Append(problem);
             }
-            if (reactor.GetThreadPool() is var pool && (pool.Working > 0 || pool.QueueLength > 0))
+            if (Busy(reactor.GetThreadPool()) is { } busy)
             {
-                text.AppendLine().Append("- ").Append(DescribeBusy(pool));
+                text.AppendLine().Append("- ").Append(busy);
             }
             if (cancel)
             {
@@ -253,19 +253,22 @@ public static class ReactorTestRunner
     private static async Task<string?> BusyThreadPoolAsync(ReactorThreadPool pool)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (pool.Working > 0 || pool.QueueLength > 0)
+        while (Busy(pool) is { } busy)
         {
             if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= PoolSettlePatience)
             {
-                return DescribeBusy(pool);
+                return busy;
             }
             await Task.Delay(1).ConfigureAwait(false);
         }
         return null;
     }
 
-    private static string DescribeBusy(ReactorThreadPool pool) =>
-        $"Reactor thread pool still busy: {pool.Working} working, {pool.QueueLength} queued";
+    /// <summary>The pool's work running or queued right now, as a janitor problem; null when it is idle.</summary>
+    private static string? Busy(ReactorThreadPool pool) =>
+        pool.Working > 0 || pool.QueueLength > 0
+            ? $"Reactor thread pool still busy: {pool.Working} working, {pool.QueueLength} queued"
+            : null;
 
     private static (List<string> Problems, IReadOnlyList<UnhandledErrorReport> Unhandled) Inspect(EventLoopReactor reactor, bool take = true)
     {
