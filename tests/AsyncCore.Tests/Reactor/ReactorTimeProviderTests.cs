@@ -102,9 +102,12 @@ public class ReactorTimeProviderTests
     {
         var reactor = ReactorTestSupport.Create(out _);
         using var running = reactor.RunInBackground();
-        // A synchronous continuation runs on the thread that completed the delay: the timer's thread.
-        var onReactor = Task.Delay(TimeSpan.FromMilliseconds(1), reactor.TimeProvider, TestContext.Current.CancellationToken)
-            .ContinueWith(_ => reactor.IsReactorThread, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // A synchronous continuation runs on the thread that completed the delay: the timer's thread. It is attached on
+        // the reactor thread, so the timer (which runs there) cannot fire before it is attached; attached from the test
+        // thread, a delay that had already completed would run it inline on the test thread.
+        var onReactor = reactor.OnReactor(() =>
+            Task.Delay(TimeSpan.FromMilliseconds(1), reactor.TimeProvider, TestContext.Current.CancellationToken)
+                .ContinueWith(_ => reactor.IsReactorThread, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         Assert.True(await onReactor.WaitAsync(ReactorTestSupport.Patience, TestContext.Current.CancellationToken));
     }
 
@@ -114,8 +117,15 @@ public class ReactorTimeProviderTests
         var reactor = ReactorTestSupport.Create(out _);
         using var running = reactor.RunInBackground();
         var onReactor = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var source = new CancellationTokenSource(TimeSpan.FromMilliseconds(1), reactor.TimeProvider);
-        using var registration = source.Token.Register(() => onReactor.TrySetResult(reactor.IsReactorThread));
+        // Registered on the reactor thread, where the timer runs, so the source cannot cancel first and run the callback
+        // inline on the registering thread.
+        var (source, registration) = reactor.OnReactor(() =>
+        {
+            var created = new CancellationTokenSource(TimeSpan.FromMilliseconds(1), reactor.TimeProvider);
+            return (created, created.Token.Register(() => onReactor.TrySetResult(reactor.IsReactorThread)));
+        });
+        using var disposeSource = source;
+        using var disposeRegistration = registration;
         Assert.True(await onReactor.Task.WaitAsync(ReactorTestSupport.Patience, TestContext.Current.CancellationToken));
     }
 
