@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace AsyncCore.Runner.Tests;
@@ -106,6 +107,22 @@ internal sealed class RunnerProcess : IDisposable
     }
 
     public const int SigInt = 2, SigTerm = 15;
+
+    /// <summary>
+    /// Whether this process ignores SIGINT, which its children then inherit: bash starts a non-interactive script's
+    /// background jobs (and nohup its command) that way. Read from the kernel's mask of ignored signals.
+    /// </summary>
+    public static bool SigIntIgnoredHere()
+    {
+        const string Path = "/proc/self/status";
+        if (!File.Exists(Path))
+        {
+            return false;
+        }
+        var line = File.ReadLines(Path).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null
+            && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (SigInt - 1))) != 0;
+    }
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);

@@ -62,6 +62,11 @@ public class RunnerTests : IDisposable
     [InlineData("default", RunnerProcess.SigInt)]
     public async Task Sample_ServesBothPorts_AndASignalStopsItCleanly(string reactor, int signal)
     {
+        if (signal == RunnerProcess.SigInt && RunnerProcess.SigIntIgnoredHere())
+        {
+            // The runner, like twistd and the .NET runtime, leaves an inherited ignored SIGINT ignored (nohup's intent).
+            Assert.Skip("SIGINT is ignored in this test process (started in the background by a non-interactive shell), so the runner inherits it ignored");
+        }
         var echoPort = FreePort();
         var linePort = FreePort();
         var pidFile = Path.Combine(_directory, "app.pid");
