@@ -94,7 +94,7 @@ internal sealed class DelayedCall : IDelayedCall
     public override string ToString()
     {
         var state = Called ? "called" : Cancelled ? "cancelled" : "pending";
-        var name = _callable is null ? "" : " " + ReactorBase.DescribeCallable(_callable);
+        var name = _callable is null ? "" : " " + CallableName.Of(_callable);
         var text = string.Create(CultureInfo.InvariantCulture, $"<DelayedCall at {DueTime.TotalSeconds:0.000}s {state}{name}>");
         return Creator is null ? text : text + Environment.NewLine + "Scheduled at:" + Environment.NewLine + Creator;
     }

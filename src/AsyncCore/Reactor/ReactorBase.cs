@@ -594,7 +594,7 @@ public abstract partial class ReactorBase : IReactor
         while (count-- > 0 && _threadCalls.TryDequeue(out var call))
         {
             Invoke(call.Callback, call.State, "thread call");
-            watch.After(call.Callback, "thread call");
+            watch.After(call.Callback, call.State, "thread call");
         }
 
         if (_timers.Count > 0)
@@ -612,7 +612,7 @@ public abstract partial class ReactorBase : IReactor
                 }
                 var callable = top.TakeForRun();
                 Invoke(callable, null, "timer");
-                watch.After(callable, "timer");
+                watch.After(callable, null, "timer");
             }
         }
 
@@ -643,7 +643,7 @@ public abstract partial class ReactorBase : IReactor
         }
         catch (Exception ex)
         {
-            Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, DescribeCallable(callback), Name);
+            Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, CallableName.Of(callback, state), Name);
         }
     }
 
@@ -656,18 +656,18 @@ public abstract partial class ReactorBase : IReactor
         }
         catch (Exception ex)
         {
-            Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, DescribeCallable(described), Name);
+            Logger.LogError(ex, "Unhandled exception in {Kind} {Callable} on reactor {Reactor}", kind, CallableName.Of(described), Name);
         }
         var elapsed = Stopwatch.GetTimestamp() - start;
         if (elapsed > _stallTicks)
         {
-            ReportStall(described, kind, elapsed * s_secondsPerTick);
+            ReportStall(described, null, kind, elapsed * s_secondsPerTick);
         }
     }
 
-    private void ReportStall(Delegate callback, string kind, double seconds)
+    private void ReportStall(Delegate callback, object? state, string kind, double seconds)
     {
-        var name = DescribeCallable(callback);
+        var name = CallableName.Of(callback, state);
         Logger.LogWarning("Reactor {Reactor} stalled: {Kind} {Callable} held the reactor thread for {Milliseconds:0.0} ms (threshold {Threshold} ms)",
             Name, kind, name, seconds * 1000, StallThreshold.TotalMilliseconds);
         if (_metrics is { } metrics)
@@ -682,12 +682,6 @@ public abstract partial class ReactorBase : IReactor
     public event Action<ReactorStall>? Stalled;
 
     /// <summary>A readable name for a callback: its declaring type and method.</summary>
-    internal static string DescribeCallable(Delegate callable)
-    {
-        var method = callable.Method;
-        return method.DeclaringType is { } type ? type.FullName + "." + method.Name : method.Name;
-    }
-
     /// <summary>Wakes the loop so it notices new thread calls, a stop request or changed timers. Thread-safe and cheap.</summary>
     private protected abstract void WakeUp();
 
@@ -739,29 +733,29 @@ public abstract partial class ReactorBase : IReactor
 
         /// <summary>Called after each callback of the pass.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void After(Delegate callback, string kind)
+        public void After(Delegate callback, object? state, string kind)
         {
             if (_mode == Coarse)
             {
                 var coarse = Environment.TickCount64;
                 if (coarse != _coarse)
                 {
-                    Check(callback, kind, coarse);
+                    Check(callback, state, kind, coarse);
                 }
             }
             else if (_mode == Precise)
             {
-                Check(callback, kind, _coarse);
+                Check(callback, state, kind, _coarse);
             }
         }
 
-        private void Check(Delegate callback, string kind, long coarse)
+        private void Check(Delegate callback, object? state, string kind, long coarse)
         {
             var now = Stopwatch.GetTimestamp();
             var elapsed = now - _stamp;
             if (elapsed > _reactor._stallTicks)
             {
-                _reactor.ReportStall(callback, kind, elapsed * s_secondsPerTick);
+                _reactor.ReportStall(callback, state, kind, elapsed * s_secondsPerTick);
                 Restart();
                 return;
             }

@@ -110,42 +110,7 @@ public static class ReactorThreadsExtensions
     {
         ArgumentNullException.ThrowIfNull(reactor);
         ArgumentNullException.ThrowIfNull(function);
-        var source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var abandoned = (reactor as ReactorBase)?.ThreadCallsAbandoned ?? CancellationToken.None;
-        var onShutdown = abandoned.Register(static state => ((TaskCompletionSource<T>)state!).TrySetException(
-            new ReactorNotRunningException("The reactor shut down before completing the call.")), source);
-        reactor.CallFromThread(() =>
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                onShutdown.Dispose();
-                source.TrySetCanceled(cancellationToken);
-                return;
-            }
-            var deferred = Deferred.MaybeDeferred(function);
-            var onCancel = cancellationToken.CanBeCanceled
-                ? cancellationToken.Register(() => reactor.CallFromThread(deferred.Cancel))
-                : default;
-            _ = deferred.AddBoth(outcome =>
-            {
-                onCancel.Dispose();
-                onShutdown.Dispose();
-                if (outcome.Failure is not { } failure)
-                {
-                    source.TrySetResult(outcome.Value);
-                }
-                else if (failure.Value is OperationCanceledException canceled)
-                {
-                    source.TrySetCanceled(cancellationToken.IsCancellationRequested ? cancellationToken : canceled.CancellationToken);
-                }
-                else
-                {
-                    source.TrySetException(failure.Value);
-                }
-                return 0;
-            });
-        });
-        return source.Task;
+        return new CrossThreadCall<T>(reactor, function, function, cancellationToken).Post();
     }
 
     /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)"/>
@@ -157,8 +122,9 @@ public static class ReactorThreadsExtensions
     /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{Deferred{T}}, CancellationToken)" path="/returns"/>
     public static Task<T> CallFromThreadAsync<T>(this IReactorThreads reactor, Func<T> function, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reactor);
         ArgumentNullException.ThrowIfNull(function);
-        return reactor.CallFromThreadAsync(() => Deferred.MaybeDeferred(function), cancellationToken);
+        return new CrossThreadCall<T>(reactor, () => Deferred.MaybeDeferred(function), function, cancellationToken).Post();
     }
 
     /// <inheritdoc cref="CallFromThreadAsync{T}(IReactorThreads, Func{T}, CancellationToken)"/>
