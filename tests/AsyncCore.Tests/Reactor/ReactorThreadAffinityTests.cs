@@ -56,10 +56,15 @@ public sealed class ReactorThreadAffinityTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var cancelledOnReactor = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var task = _reactor.CallFromThreadAsync(
-            () => new Deferred<int>(_ => cancelledOnReactor.TrySetResult(_reactor.IsReactorThread)),
-            cancel.Token);
-        await Task.Delay(10, TestContext.Current.CancellationToken);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var task = _reactor.CallFromThreadAsync(() =>
+        {
+            started.SetResult();
+            return new Deferred<int>(_ => cancelledOnReactor.TrySetResult(_reactor.IsReactorThread));
+        }, cancel.Token);
+        // Cancelled once the Deferred exists: cancelled before the call ran, there would be no Deferred to cancel.
+        await started.Task.WaitAsync(TestContext.Current.CancellationToken);
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
