@@ -33,8 +33,24 @@ internal static class CallableName
         }
         var method = callable.Method;
         var type = method.DeclaringType;
-        var resumed = ResumedMethod(callable.Target, 0) ?? (IsRuntimeHelper(type) ? ResumedMethod(state, 0) : null);
-        return resumed ?? (type is null ? method.Name : type.FullName + "." + method.Name);
+        if (ResumedMethod(callable.Target, 0) is { } resumed)
+        {
+            return resumed;
+        }
+        if (IsRuntimeHelper(type))
+        {
+            // The helper runs the continuation it was given: an async method's, or any other code's (a Deferred
+            // bridged from a Task, say), which is then named as itself.
+            if (state is Delegate posted)
+            {
+                return Of(posted);
+            }
+            if (ResumedMethod(state, 0) is { } boxed)
+            {
+                return boxed;
+            }
+        }
+        return type is null ? method.Name : type.FullName + "." + method.Name;
     }
 
     /// <summary>Only a runtime helper's state is read: a user's own state is the user's business, whatever its type.</summary>

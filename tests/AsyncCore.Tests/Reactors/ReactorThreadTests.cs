@@ -352,6 +352,31 @@ public class ReactorThreadTests
         Assert.DoesNotContain(stalls, s => s.Callable.Contains(nameof(ReactorThreadsExtensions), StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void StallDetector_SlowCallbackOfADeferredBridgedFromATask_IsReportedAsTheBridge()
+    {
+        // Deferred.FromTask fires the Deferred from a continuation the runtime posts; the report names AsyncCore's bridge
+        // (whose callbacks ran), not the runtime's posting helper.
+        var reactor = ReactorTestSupport.Create(out _, stallThreshold: TimeSpan.FromMilliseconds(10));
+        var stalls = new List<ReactorStall>();
+        reactor.Stalled += stalls.Add;
+        var source = new TaskCompletionSource<int>();
+        reactor.CallWhenRunning(() =>
+        {
+            Deferred.FromTask(source.Task).AddCallback(value =>
+            {
+                Thread.Sleep(40);
+                reactor.Stop();
+                return value;
+            });
+            // Completed only once bridged, from another thread: the bridge's continuation is posted to the reactor.
+            _ = Task.Run(() => source.SetResult(1));
+        });
+        reactor.RunWithSafetyNet();
+        Assert.Contains(stalls, s => s.Callable.Contains("TaskInterop", StringComparison.Ordinal) && s.Duration >= TimeSpan.FromMilliseconds(40));
+        Assert.DoesNotContain(stalls, s => s.Callable.StartsWith("System.", StringComparison.Ordinal));
+    }
+
     private static int SlowFunction()
     {
         Thread.Sleep(40);
