@@ -56,6 +56,8 @@ public static class ReactorTestRunner
         {
             Name = "test-reactor",
             DebugDeferreds = debug,
+            // What the reactor and the code on its thread log reaches the janitor: a logged error fails the test.
+            LoggerFactory = janitor.LoggerFactory,
             // No idle pool threads: a pool thread alive at the end is one the test kept busy.
             MinThreads = 0,
         });

@@ -1,6 +1,7 @@
 using System.Text;
 using AsyncCore.InMemory;
 using AsyncCore.Protocols;
+using Microsoft.Extensions.Logging;
 
 namespace AsyncCore.Testing;
 
@@ -26,6 +27,7 @@ namespace AsyncCore.Testing;
 public sealed class TestJanitor : IDisposable
 {
     private readonly List<UnhandledErrorReport> _unhandled = [];
+    private readonly List<LoggedError> _logged = [];
     private readonly List<string> _problems = [];
     private readonly List<IReactorTime> _clocks = [];
     private readonly List<MemoryReactor> _reactors = [];
@@ -39,7 +41,8 @@ public sealed class TestJanitor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         Name = name;
-        Tracker = new UnhandledFailureTracker(name) { Debug = debug };
+        LoggerFactory = new LoggedErrorCapture(AddLoggedError);
+        Tracker = new UnhandledFailureTracker(name, LoggerFactory) { Debug = debug };
         _previous = TrackerFlow.Current;
         TrackerFlow.Set(Tracker);
     }
@@ -49,6 +52,14 @@ public sealed class TestJanitor : IDisposable
 
     /// <summary>The tracker catching the test's unhandled failures.</summary>
     public UnhandledFailureTracker Tracker { get; }
+
+    /// <summary>
+    /// The logger factory of the test's code: what AsyncCore logs on the test's async flow comes here, and so should a
+    /// real reactor's logs (<c>ReactorOptions.LoggerFactory</c>; <see cref="ReactorTestRunner"/> does this). Every entry
+    /// goes on to <see cref="AsyncCoreLogging.LoggerFactory"/>; an error logged with an exception also fails the test
+    /// unless it is flushed with <see cref="FlushLoggedErrors"/> (trial's logged errors).
+    /// </summary>
+    public ILoggerFactory LoggerFactory { get; }
 
     /// <summary>Checks at the end that <paramref name="clock"/> (a <c>Clock</c>, a reactor) has no delayed call pending.</summary>
     public void Watch(IReactorTime clock)
@@ -97,15 +108,24 @@ public sealed class TestJanitor : IDisposable
         }
     }
 
+    private void AddLoggedError(LoggedError error)
+    {
+        lock (_logged)
+        {
+            _logged.Add(error);
+        }
+    }
+
     /// <summary>
-    /// Takes the unhandled failures so far whose exception is of one of <paramref name="types"/> (of any type when none
-    /// is given) and returns them: the test expected them, so they no longer fail it (Twisted's <c>flushLoggedErrors</c>).
-    /// Inside a test running on a real reactor (<see cref="ReactorTestRunner.CurrentReactor"/>), the failures that reactor's
-    /// tracker caught so far are included.
+    /// Takes the unhandled failures and the logged errors so far whose exception is of one of <paramref name="types"/>
+    /// (of any type when none is given) and returns them: the test expected them, so they no longer fail it (Twisted's
+    /// <c>flushLoggedErrors</c>). Inside a test running on a real reactor (<see cref="ReactorTestRunner.CurrentReactor"/>),
+    /// the failures that reactor's tracker caught so far are included.
     /// </summary>
     public IReadOnlyList<Failure> FlushLoggedErrors(params Type[] types)
     {
         ArgumentNullException.ThrowIfNull(types);
+        var taken = new List<Failure>();
         lock (_unhandled)
         {
             _unhandled.AddRange(Tracker.TakePending());
@@ -116,13 +136,21 @@ public sealed class TestJanitor : IDisposable
             }
             var flushed = _unhandled.Where(r => types.Length == 0 || r.Failure.Check(types) is not null).ToList();
             _unhandled.RemoveAll(flushed.Contains);
-            return flushed.Select(r => r.Failure).ToArray();
+            taken.AddRange(flushed.Select(r => r.Failure));
         }
+        lock (_logged)
+        {
+            var flushed = _logged.Select(e => (Error: e, Failure: new Failure(e.Exception)))
+                .Where(e => types.Length == 0 || e.Failure.Check(types) is not null).ToList();
+            _logged.RemoveAll(e => flushed.Exists(f => ReferenceEquals(f.Error, e)));
+            taken.AddRange(flushed.Select(f => f.Failure));
+        }
+        return taken;
     }
 
     /// <summary>
     /// Everything the test left behind, one entry per problem: unhandled failures (with their traceback, and creation
-    /// stacks in debug mode), pending delayed calls, listening ports, open connections, and problems added with
+    /// stacks in debug mode), errors logged with an exception, pending delayed calls, listening ports, open connections, and problems added with
     /// <see cref="AddProblem"/>. Pending delayed calls are cancelled, so that a shared clock starts the next test clean.
     /// </summary>
     public IReadOnlyList<string> FindProblems()
@@ -136,6 +164,14 @@ public sealed class TestJanitor : IDisposable
                 found.Add($"Unhandled error in Deferred: {report.Failure.GetTraceback()}{report.DebugText}");
             }
             _unhandled.Clear();
+        }
+        lock (_logged)
+        {
+            foreach (var error in _logged)
+            {
+                found.Add($"Logged error ({error.Category}): {error.Message}{Environment.NewLine}{error.Exception}");
+            }
+            _logged.Clear();
         }
         foreach (var clock in _clocks.Concat(_reactors.Cast<IReactorTime>()))
         {
