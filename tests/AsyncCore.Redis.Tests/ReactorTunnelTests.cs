@@ -17,6 +17,7 @@ public sealed class ReactorTunnelTests : ReactorTestBase
         await using var server = await reactor.DeferToThread(() => OwnRedisServer.Start());
         var admin = await RedisClient.Connect(reactor, server.Configuration + ",allowAdmin=true");
         var before = await ConnectedClients(admin);
+        var acceptedBefore = await Info(admin, "stats", "total_connections_received");
         var tunnel = new ReactorTunnel(new ReplyPump(reactor), reactor, TimeSpan.FromSeconds(5));
         using var cancel = new CancellationTokenSource();
         var attempt = tunnel.ConnectTransportAsync(
@@ -26,9 +27,15 @@ public sealed class ReactorTunnelTests : ReactorTestBase
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt);
 
-        // Let the connection be made, then wait for the server to see it gone (left open, it would stay counted).
-        await reactor.DeferLater(TimeSpan.FromMilliseconds(200));
+        // Wait for the server to have accepted the late connection (a fixed pause could end before it is made, on a loaded
+        // machine: the count below would then match at once and the connection come after the test), then for the server
+        // to see it gone (left open, it would stay counted).
         var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await Info(admin, "stats", "total_connections_received") == acceptedBefore)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the cancelled attempt's connection never reached the server");
+            await reactor.DeferLater(TimeSpan.FromMilliseconds(20));
+        }
         long now;
         while ((now = await ConnectedClients(admin)) != before && DateTime.UtcNow < deadline)
         {
@@ -94,11 +101,13 @@ public sealed class ReactorTunnelTests : ReactorTestBase
         return transport.Flush();
     }
 
-    private static async Deferred<long> ConnectedClients(RedisClient admin)
+    private static Deferred<long> ConnectedClients(RedisClient admin) => Info(admin, "clients", "connected_clients");
+
+    private static async Deferred<long> Info(RedisClient admin, string section, string field)
     {
-        var info = (string)(await admin.Execute("INFO", "clients"))!;
-        var line = info.Split('\n').Single(l => l.StartsWith("connected_clients:", StringComparison.Ordinal));
-        return long.Parse(line["connected_clients:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var info = (string)(await admin.Execute("INFO", section))!;
+        var line = info.Split('\n').Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line[(field.Length + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
 #pragma warning restore SER009

@@ -43,6 +43,18 @@ public sealed class SlowReaderAndReactorClockTests : ReactorTestBase, IDisposabl
         }
     }
 
+    /// <summary>A site that counts the connections it built a protocol for (on the reactor thread, at the accept).</summary>
+    private sealed class CountingSite(Resource root, WebServerOptions options, IReactorTime clock) : Site(root, options, clock)
+    {
+        public int Built { get; private set; }
+
+        public override AsyncCore.Protocols.IProtocol? BuildProtocol(EndPoint? address)
+        {
+            Built++;
+            return base.BuildProtocol(address);
+        }
+    }
+
     [Fact]
     public Task ClientThatStopsReading_IsDisconnected_AfterTheWriteTimeout_WithoutAnExplicitClock() => RunOnReactor(async reactor =>
     {
@@ -91,13 +103,19 @@ public sealed class SlowReaderAndReactorClockTests : ReactorTestBase, IDisposabl
     [Fact]
     public Task ClientThatStopsReading_AStaticFile_IsDisconnected() => RunOnReactor(async reactor =>
     {
-        var port = reactor.ListenTcp(0, new Site(BigFileTree(), new WebServerOptions { WriteTimeout = TimeSpan.FromMilliseconds(300) }, reactor),
-            interfaceAddress: "127.0.0.1");
+        var site = new CountingSite(BigFileTree(), new WebServerOptions { WriteTimeout = TimeSpan.FromMilliseconds(300) }, reactor);
+        var port = reactor.ListenTcp(0, site, interfaceAddress: "127.0.0.1");
         var portNumber = ((IPEndPoint)port.GetHost()).Port;
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await Deferred.FromTask(socket.ConnectAsync(IPAddress.Loopback, portNumber).ContinueWith(_ => true, TaskScheduler.Default));
         socket.Send("GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n"u8);
 
+        // The client's connect can complete before the reactor accepts: wait for the accept first, or there would be no
+        // connection to wait for yet (the test would end with the connection still to come).
+        while (site.Built == 0)
+        {
+            await reactor.DeferLater(TimeSpan.FromMilliseconds(5));
+        }
         await WhenConnectionsClosed(reactor); // The FileSender is paused, the buffer stays full: aborted.
 
         await port.StopListening();

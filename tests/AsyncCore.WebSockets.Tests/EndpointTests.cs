@@ -145,7 +145,9 @@ public sealed class EndpointTests : ReactorTestBase, IDisposable
         var factory = new WebSocketServerFactory(reactor, () => server = new RecordingServer());
         var port = await WebSocketEndpoints.Listen(reactor, "unix:" + socket, factory);
         var client = new RecordingClient { OnOpenAction = c => c.SendClose(1000) };
-        await WebSocketClient.ConnectOver(Endpoint.ClientFromString(reactor, "unix:" + socket), "ws://chat.example/room", client, clock: reactor);
+        // Patient close timeouts (1 s by default): a loaded machine must not turn this close into an unclean one.
+        var patient = new WebSocketClientOptions { CloseHandshakeTimeout = TimeSpan.FromSeconds(30), ServerConnectionDropTimeout = TimeSpan.FromSeconds(30) };
+        await WebSocketClient.ConnectOver(Endpoint.ClientFromString(reactor, "unix:" + socket), "ws://chat.example/room", client, patient, clock: reactor);
         await WhenConnectionsClosed(reactor);
         Assert.Equal("chat.example", server!.Request!.Host);
         Assert.Equal("/room", server.Request.Path);

@@ -109,7 +109,13 @@ public sealed class PythonPeerTests : ReactorTestBase
                     }
                 },
             };
-            var opened = await WebSocketClient.Connect(reactor, url, client, new WebSocketClientOptions { PerMessageDeflate = new() });
+            // Patient close timeouts (1 s by default): a loaded machine must not turn this close into an unclean one.
+            var opened = await WebSocketClient.Connect(reactor, url, client, new WebSocketClientOptions
+            {
+                PerMessageDeflate = new(),
+                CloseHandshakeTimeout = TimeSpan.FromSeconds(30),
+                ServerConnectionDropTimeout = TimeSpan.FromSeconds(30),
+            });
             Assert.Same(client, opened);
             Assert.True(client.CompressionNegotiated);
             await done;

@@ -177,8 +177,13 @@ public class ReactorTimeTests
                 moved!.Reset(TimeSpan.FromMilliseconds(20));
                 reactor.CallLater(TimeSpan.FromMilliseconds(5), () => events.Add("scheduled inside"));
             });
-            moved = reactor.CallLater(TimeSpan.Zero, () => events.Add("moved"));
-            reactor.CallLater(TimeSpan.FromMilliseconds(50), reactor.Stop);
+            // The moved call stops the reactor, not a timer at a fixed 50 ms: on a loaded machine the first timer can run
+            // late enough that the moved call's new time falls after such a stop, and it would never run.
+            moved = reactor.CallLater(TimeSpan.Zero, () =>
+            {
+                events.Add("moved");
+                reactor.Stop();
+            });
         });
         reactor.RunWithSafetyNet();
         Assert.Equal(["first", "scheduled inside", "moved"], events);

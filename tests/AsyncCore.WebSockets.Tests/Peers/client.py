@@ -51,7 +51,10 @@ def accept(response):
 if __name__ == "__main__":
     factory = WebSocketClientFactory(sys.argv[1])
     factory.protocol = Client
-    factory.setProtocolOptions(perMessageCompressionOffers=[PerMessageDeflateOffer()], perMessageCompressionAccept=accept)
+    # Patient close timeouts (Autobahn's default is 1 s each): on a loaded machine the answer to the close frame, or the
+    # server's closing of TCP after it, can take longer, which would make the close unclean.
+    factory.setProtocolOptions(perMessageCompressionOffers=[PerMessageDeflateOffer()], perMessageCompressionAccept=accept,
+                               closeHandshakeTimeout=30, serverConnectionDropTimeout=30)
     connectWS(factory)
     reactor.callLater(20, reactor.stop)
     reactor.run()
