@@ -51,6 +51,22 @@ public class LoggedErrorTests
     }
 
     [Fact]
+    public async Task RunAsync_ThreadPoolWorkThrows_ItsLoggedErrorFailsTheTest()
+    {
+        using var janitor = new TestJanitor("throwing pool work");
+        await ReactorTestRunner.RunAsync(reactor =>
+        {
+            reactor.CallInThread(() => throw new FormatException("pool-marker"));
+            return Deferred.Succeed(true);
+        }, janitor, TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
+
+        // The worker logs before it counts itself idle, and the runner waits for the pool to be idle.
+        var problem = Assert.Single(janitor.FindProblems());
+        Assert.StartsWith("Logged error (AsyncCore.Reactor): Unhandled exception in thread pool", problem, StringComparison.Ordinal);
+        Assert.Contains("pool-marker", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TestFlow_ThrowingCanceller_IsALoggedError()
     {
         using var janitor = new TestJanitor("canceller");
