@@ -150,8 +150,8 @@ public sealed class TestJanitor : IDisposable
 
     /// <summary>
     /// Everything the test left behind, one entry per problem: unhandled failures (with their traceback, and creation
-    /// stacks in debug mode), errors logged with an exception, pending delayed calls, listening ports, open connections, and problems added with
-    /// <see cref="AddProblem"/>. Pending delayed calls are cancelled, so that a shared clock starts the next test clean.
+    /// stacks in debug mode), errors logged with an exception, pending delayed calls, listening ports, open connections,
+    /// and problems added with <see cref="AddProblem"/>. Pending delayed calls are cancelled, so that a shared clock starts the next test clean.
     /// </summary>
     public IReadOnlyList<string> FindProblems()
     {

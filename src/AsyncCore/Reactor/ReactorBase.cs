@@ -681,7 +681,6 @@ public abstract partial class ReactorBase : IReactor
     /// <summary>Raised on the reactor thread after a callback held it longer than <see cref="StallThreshold"/>.</summary>
     public event Action<ReactorStall>? Stalled;
 
-    /// <summary>A readable name for a callback: its declaring type and method.</summary>
     /// <summary>Wakes the loop so it notices new thread calls, a stop request or changed timers. Thread-safe and cheap.</summary>
     private protected abstract void WakeUp();
 
