@@ -1,5 +1,6 @@
 using AsyncCore.Reactor;
 using AsyncCore.Reactors;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AsyncCore.Tests.Reactor;
 
@@ -38,7 +39,11 @@ public class ReactorTimeTests
     [Fact]
     public void CallLater_DifferentDelays_RunInTimeOrder()
     {
-        var reactor = ReactorTestSupport.Create(out _);
+        // A frozen time source: each call's due time is its delay from one same now, whatever pauses a loaded machine
+        // puts between the calls (with the real clock, a 10 ms pause would tie the first two and run them in the order
+        // they were scheduled).
+        var time = new FakeTimeProvider();
+        var reactor = new EventLoopReactor(new ReactorOptions { TimeProvider = time, StallThreshold = Timeout.InfiniteTimeSpan });
         var order = new List<int>();
         reactor.CallWhenRunning(() =>
         {
@@ -46,6 +51,7 @@ public class ReactorTimeTests
             reactor.CallLater(TimeSpan.FromMilliseconds(10), () => order.Add(1));
             reactor.CallLater(TimeSpan.FromMilliseconds(20), () => order.Add(2));
             reactor.CallLater(TimeSpan.FromMilliseconds(40), reactor.Stop);
+            time.Advance(TimeSpan.FromMilliseconds(50));
         });
         reactor.RunWithSafetyNet();
         Assert.Equal([1, 2, 3], order);
