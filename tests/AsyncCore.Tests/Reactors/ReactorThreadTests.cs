@@ -288,17 +288,22 @@ public class ReactorThreadTests
         var reactor = ReactorTestSupport.Create(out var logs, stallThreshold: TimeSpan.FromMilliseconds(10));
         var stalls = new List<ReactorStall>();
         reactor.Stalled += stalls.Add;
-        Func<Task> slow = method switch
+        Func<Task, Task> slow = method switch
         {
             nameof(SlowAfterATaskCompletedElsewhere) => SlowAfterATaskCompletedElsewhere,
-            nameof(SlowAfterYield) => SlowAfterYield,
+            nameof(SlowAfterYield) => _ => SlowAfterYield(),
             _ => SlowAfterASocketReceive,
         };
+        // Completed from another thread once the method has returned at its first await, so that await cannot find its
+        // task already complete and run on inline.
+        var armed = new TaskCompletionSource();
         reactor.CallWhenRunning(async () =>
         {
             try
             {
-                await slow();
+                var running = slow(armed.Task);
+                _ = Task.Run(armed.SetResult);
+                await running;
             }
             finally
             {
@@ -383,9 +388,9 @@ public class ReactorThreadTests
         return 40;
     }
 
-    private static async Task SlowAfterATaskCompletedElsewhere()
+    private static async Task SlowAfterATaskCompletedElsewhere(Task armed)
     {
-        await Task.Run(() => { });
+        await armed;
         Thread.Sleep(40);
     }
 
@@ -396,26 +401,25 @@ public class ReactorThreadTests
     }
 
     /// <summary>A socket's ValueTask posts its continuation as an <c>Action&lt;object&gt;</c> wrapped in a SendOrPostCallback.</summary>
-    private static async Task SlowAfterASocketReceive()
+    private static async Task SlowAfterASocketReceive(Task armed)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
-        var received = new byte[1];
-        var pending = false;
-        while (!pending)
+        // Blocking connect and accept (loopback, immediate): the receive below must be the method's first await.
+        client.Connect(listener.LocalEndPoint!);
+        using var server = listener.Accept();
+        var receive = client.ReceiveAsync(new byte[1].AsMemory());
+        // The byte is sent only once the method has returned at that await, which is then still pending.
+        var send = Task.Run(async () =>
         {
-            // An await of a receive still pending when checked is posted back, even if the byte lands before the await
-            // registers; one that already completed runs on inline, so that attempt does not count.
-            var receive = client.ReceiveAsync(received.AsMemory());
-            _ = Task.Run(() => server.Send([1]));
-            pending = !receive.IsCompleted;
-            await receive;
-        }
+            await armed.ConfigureAwait(false);
+            server.Send([1]);
+        });
+        await receive;
         Thread.Sleep(40);
+        await send;
     }
 
     [Fact]
