@@ -31,31 +31,12 @@ internal sealed class LoggedErrorCapture(Action<LoggedError> onError) : ILoggerF
 
     private sealed class Logger(LoggedErrorCapture capture, string category) : ILogger
     {
-        // One reference, swapped whole: the loggers are used from the reactor thread and pool threads at once.
-        private volatile Made? _target;
+        // The process-wide factory, followed at each call: this factory's own entries must not come back to it.
+        private readonly ILogger _target = AsyncCoreLogging.CreateProcessWideLogger(category);
 
-        // Resolved at each call, so that a later change of the process-wide factory is followed; the logger made from
-        // the last factory is kept.
-        private ILogger Target
-        {
-            get
-            {
-                var factory = AsyncCoreLogging.LoggerFactory;
-                if (_target is { } made && ReferenceEquals(made.Factory, factory))
-                {
-                    return made.Logger;
-                }
-                var logger = factory.CreateLogger(category);
-                _target = new Made(factory, logger);
-                return logger;
-            }
-        }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => _target.BeginScope(state);
 
-        private sealed record Made(ILoggerFactory Factory, ILogger Logger);
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => Target.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Error and < LogLevel.None || Target.IsEnabled(logLevel);
+        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Error and < LogLevel.None || _target.IsEnabled(logLevel);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -64,10 +45,9 @@ internal sealed class LoggedErrorCapture(Action<LoggedError> onError) : ILoggerF
             {
                 capture._onError(new LoggedError(category, formatter(state, exception), exception!));
             }
-            var target = Target;
-            if (target.IsEnabled(logLevel))
+            if (_target.IsEnabled(logLevel))
             {
-                target.Log(logLevel, eventId, state, exception, formatter);
+                _target.Log(logLevel, eventId, state, exception, formatter);
             }
         }
     }

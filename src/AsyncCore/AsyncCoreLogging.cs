@@ -53,8 +53,16 @@ public static class AsyncCoreLogging
         return new RoutingLogger(category, ambient: true);
     }
 
-    /// <summary>A logger that follows <see cref="LoggerFactory"/> only, whatever tracker the calling thread has.</summary>
-    internal static ILogger CreateDefaultLogger(string category) => new RoutingLogger(category, ambient: false);
+    /// <summary>
+    /// Creates a logger for <paramref name="category"/> that writes, at each call, to <see cref="LoggerFactory"/> only,
+    /// whatever tracker the calling thread has. A logger factory that passes entries on to the process-wide one uses it:
+    /// installed as a tracker's or a reactor's factory, it would otherwise be handed its own entries back.
+    /// </summary>
+    public static ILogger CreateProcessWideLogger(string category)
+    {
+        ArgumentNullException.ThrowIfNull(category);
+        return new RoutingLogger(category, ambient: false);
+    }
 
     /// <summary>The Deferred layer's logger (failing cancellers), following the calling thread's tracker.</summary>
     internal static ILogger Deferred => s_deferred;

@@ -65,7 +65,7 @@ public abstract partial class ReactorBase : IReactor
         _options = options ?? new ReactorOptions();
         Name = _options.Name;
         // Without a factory of its own the reactor follows the process default, even if the application sets it later.
-        Logger = _options.LoggerFactory?.CreateLogger("AsyncCore.Reactor") ?? AsyncCoreLogging.CreateDefaultLogger("AsyncCore.Reactor");
+        Logger = _options.LoggerFactory?.CreateLogger("AsyncCore.Reactor") ?? AsyncCoreLogging.CreateProcessWideLogger("AsyncCore.Reactor");
         UnhandledFailures = new UnhandledFailureTracker("reactor " + Name, _options.LoggerFactory) { Debug = _options.DebugDeferreds };
         StallThreshold = _options.StallThreshold;
         _timeSource = _options.TimeProvider ?? throw new ArgumentException("ReactorOptions.TimeProvider is null.", nameof(options));

@@ -306,6 +306,21 @@ public sealed class UnhandledFailureTrackerTests
         Assert.StartsWith("default", outside.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ProcessWideLogger_WhileATrackerIsInstalled_StillGoesToTheProcessWideFactory()
+    {
+        var processDefault = new LogCapture();
+        using var processDefaultInstalled = processDefault.InstallAsDefault();
+        var processWide = AsyncCoreLogging.CreateProcessWideLogger("AsyncCore.Tests.ProcessWide");
+        using (NewTracker().Install())
+        {
+            processWide.LogWarning("installed {Marker}", _marker);
+        }
+        Assert.Empty(_logs.With(_marker));
+        var entry = Assert.Single(processDefault.With(_marker));
+        Assert.Equal("AsyncCore.Tests.ProcessWide", entry.Category);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CreateFailedDeferredInDebugScope(string marker) => Deferred.Fail<int>(new IOException(marker));
 
